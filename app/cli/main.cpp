@@ -1,0 +1,56 @@
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+#ifdef PARLEY_HAVE_CUDA
+#include "cuda_devices.h"
+#endif
+
+namespace {
+
+constexpr const char* kUsage = R"(parley-cli: the Parley engine's command-line tool
+
+usage: parley-cli <command> [options]
+
+commands:
+  inspect --model FILE       print a GGUF file's architecture, metadata, tensor types and chat
+                             template; exit 2 with "error: FILE: problem" for a bad file
+  models [--models-dir DIR]  list the models installed in DIR (default: $PARLEY_MODELS_DIR, or
+                             $XDG_DATA_HOME/parley/models)
+  devices                    list the compute backends this build can use
+
+options:
+  -h, --help                 show this help
+)";
+
+int runDevices() {
+    std::cout << "cpu: available\n";
+#ifdef PARLEY_HAVE_CUDA
+    std::cout << "cuda: built; " << parley::cuda::describeDevices() << "\n";
+#else
+    std::cout << "cuda: not built (configure with nvcc present or -DPARLEY_CUDA=ON)\n";
+#endif
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+        std::cout << kUsage;
+        return args.empty() ? 2 : 0;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    if (command == "inspect")
+        return parley::cli::runInspect(args);
+    if (command == "models")
+        return parley::cli::runModels(args);
+    if (command == "devices")
+        return runDevices();
+    std::cerr << "error: unknown command '" << command << "' (see parley-cli --help)\n";
+    return 2;
+}

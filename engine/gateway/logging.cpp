@@ -1,0 +1,3 @@
+#include "gateway/logging.h"
+
+Q_LOGGING_CATEGORY(lcGateway, "parley.gateway")

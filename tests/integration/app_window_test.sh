@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Starts the desktop app on a real X server (Xvfb) and checks that a top-level window titled
+# "Parley" is mapped; saves a screenshot (xwd) next to the build for people to look at.
+set -euo pipefail
+app="$1"
+shots="$2"
+mkdir -p "$shots"
+
+display=""
+for n in $(seq 90 140); do
+    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then display=":$n"; break; fi
+done
+[ -n "$display" ] || { echo "no free X display number"; exit 1; }
+
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+app_pid=""
+cleanup() {
+    [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+    kill "$xvfb" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 50); do xwininfo -display "$display" -root >/dev/null 2>&1 && break; sleep 0.1; done
+
+DISPLAY="$display" QT_QPA_PLATFORM=xcb "$app" >"$shots/app.log" 2>&1 &
+app_pid=$!
+
+for _ in $(seq 150); do
+    if ! kill -0 "$app_pid" 2>/dev/null; then
+        echo "FAIL: parley exited early:"; cat "$shots/app.log"; exit 1
+    fi
+    if xwininfo -display "$display" -root -tree | grep -q '"Parley"'; then
+        sleep 1
+        xwd -display "$display" -root -silent >"$shots/parley-window.xwd" || true
+        geometry=$(xwininfo -display "$display" -name Parley | grep -E 'Width|Height|Map State')
+        echo "PASS: window \"Parley\" is mapped"
+        echo "$geometry"
+        echo "$geometry" | grep -q "IsViewable" || { echo "FAIL: window not viewable"; exit 1; }
+        exit 0
+    fi
+    sleep 0.2
+done
+echo "FAIL: no window titled Parley within 30 s"; cat "$shots/app.log"; exit 1

@@ -1,0 +1,163 @@
+// The built programs as a user runs them: parley-cli and parley-server answer --help, reject bad
+// input with clear errors, and the server answers real HTTP requests on loopback.
+#include <QtNetwork>
+#include <QtTest>
+
+namespace {
+
+const QString kBin = QStringLiteral(PARLEY_BIN_DIR);
+
+struct Run {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run run(const QString& program, const QStringList& args, const QProcessEnvironment& env = {}) {
+    QProcess p;
+    if (!env.isEmpty())
+        p.setProcessEnvironment(env);
+    p.start(kBin + "/" + program, args);
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        return {};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QJsonObject getJson(QNetworkAccessManager& nam, const QUrl& url, int* status) {
+    QNetworkReply* reply = nam.get(QNetworkRequest(url));
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    if (!done.wait(10000))
+        return {};
+    *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const auto doc = QJsonDocument::fromJson(reply->readAll());
+    reply->deleteLater();
+    return doc.object();
+}
+
+}  // namespace
+
+class TestPrograms : public QObject {
+    Q_OBJECT
+  private slots:
+    void cliHelp() {
+        const auto r = run("parley-cli", {"--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("inspect --model FILE"));
+    }
+
+    void cliRejectsUnknownCommand() {
+        const auto r = run("parley-cli", {"frobnicate"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("unknown command 'frobnicate'"));
+    }
+
+    void cliInspectBadFile() {
+        QTemporaryFile bad;
+        QVERIFY(bad.open());
+        bad.write("this is not a model file at all, just text");
+        bad.close();
+        const auto r = run("parley-cli", {"inspect", "--model", bad.fileName()});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.startsWith("error: " + bad.fileName() + ": not a GGUF file"),
+                 qPrintable(r.err));
+    }
+
+    void cliInspectMissingFile() {
+        const auto r = run("parley-cli", {"inspect", "--model", "/no/such/model.gguf"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.startsWith("error: /no/such/model.gguf: cannot open"), qPrintable(r.err));
+    }
+
+    void serverHelp() {
+        const auto r = run("parley-server", {"--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("--port"));
+        QVERIFY(r.out.contains("--models-dir"));
+    }
+
+    void serverRejectsBadHost() {
+        const auto r = run("parley-server", {"--host", "not-an-ip"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("is not an IP address"));
+    }
+
+    void serverAnswersHttp() {
+        // A models directory with one real GGUF header and one broken file.
+        QTemporaryDir models;
+        QVERIFY(models.isValid());
+        QFile::copy(QStringLiteral(PARLEY_TEST_DATA_DIR) + "/fuzz/gguf/seed_llama.gguf",
+                    models.filePath("tiny.gguf"));
+        QFile broken(models.filePath("broken.gguf"));
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write("GGUF");
+        broken.close();
+
+        QProcess server;
+        server.start(kBin + "/parley-server",
+                     {"--host", "127.0.0.1", "--port", "0", "--models-dir", models.path()});
+        QVERIFY(server.waitForStarted());
+        QRegularExpression portRe("listening on http://127\\.0\\.0\\.1:(\\d+)");
+        QRegularExpressionMatch m;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (m = portRe.match(QString::fromUtf8(server.peek(4096)))).hasMatch(), 10000);
+        const QString base = "http://127.0.0.1:" + m.captured(1);
+
+        QNetworkAccessManager nam;
+        int status = 0;
+        auto health = getJson(nam, QUrl(base + "/healthz"), &status);
+        QCOMPARE(status, 200);
+        QCOMPARE(health["status"].toString(), QString("ok"));
+
+        auto ready = getJson(nam, QUrl(base + "/readyz"), &status);
+        QCOMPARE(status, 200);
+
+        auto list = getJson(nam, QUrl(base + "/v1/models"), &status);
+        QCOMPARE(status, 200);
+        QCOMPARE(list["object"].toString(), QString("list"));
+        const auto data = list["data"].toArray();
+        QCOMPARE(data.size(), 1);  // the broken file is not offered
+        QCOMPARE(data[0].toObject()["id"].toString(), QString("tiny"));
+        QCOMPARE(data[0].toObject()["architecture"].toString(), QString("llama"));
+
+        auto missing = getJson(nam, QUrl(base + "/v1/nothing"), &status);
+        QCOMPARE(status, 404);
+        QCOMPARE(missing["error"].toObject()["code"].toString(), QString("not_found"));
+
+        server.terminate();
+        QVERIFY(server.waitForFinished(5000));
+    }
+
+    void serverNotReadyWithoutModels() {
+        QTemporaryDir empty;
+        QProcess server;
+        server.start(kBin + "/parley-server", {"--port", "0", "--models-dir", empty.path()});
+        QRegularExpression portRe(":(\\d+) \\(models");
+        QRegularExpressionMatch m;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (m = portRe.match(QString::fromUtf8(server.peek(4096)))).hasMatch(), 10000);
+        QNetworkAccessManager nam;
+        int status = 0;
+        auto ready = getJson(nam, QUrl("http://127.0.0.1:" + m.captured(1) + "/readyz"), &status);
+        QCOMPARE(status, 503);
+        QVERIFY(ready["reason"].toString().contains(empty.path()));
+        server.terminate();
+        QVERIFY(server.waitForFinished(5000));
+    }
+
+    void appWithoutDisplayExplains() {
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.remove("DISPLAY");
+        env.remove("WAYLAND_DISPLAY");
+        env.remove("QT_QPA_PLATFORM");
+        const auto r = run("parley", {}, env);
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY(r.err.contains("parley-server --host 127.0.0.1"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPrograms)
+#include "test_programs.moc"
