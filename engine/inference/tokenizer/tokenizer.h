@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -17,7 +18,7 @@ namespace parley::tokenizer {
 using TokenId = int32_t;
 
 class Tokenizer {
-public:
+  public:
     // Errors name the file and the missing or inconsistent key.
     static Result<std::unique_ptr<Tokenizer>> fromGguf(const gguf::GgufFile& file);
     virtual ~Tokenizer() = default;
@@ -38,18 +39,28 @@ public:
     virtual TokenId bos() const = 0;  // -1 when the model has none
     virtual TokenId eos() const = 0;
     virtual bool addsBos() const = 0;
-    virtual bool isEndOfGeneration(TokenId id) const = 0;  // eos, eot, <|im_end|>, <end_of_turn>, ...
+    // eos, eot, <|im_end|>, <end_of_turn>, ...
+    virtual bool isEndOfGeneration(TokenId id) const = 0;
     virtual std::string_view tokenText(TokenId id) const = 0;  // as stored in the vocab
+    // Whether decoding drops one leading space at the start of a sequence (the SentencePiece
+    // dummy prefix, WordPiece's word-initial marker).
+    virtual bool stripsLeadingSpace() const { return false; }
 };
+
+// WordPiece for BERT-style sentence embedders from a plain vocab.txt (one token per line, line
+// number = id, "##" continuations), e.g. all-MiniLM-L6-v2: lowercasing and accent stripping
+// when `uncased`, CJK/punctuation splitting, [CLS] ... [SEP] around the text.
+Result<std::unique_ptr<Tokenizer>> wordPieceFromVocabFile(const std::filesystem::path& vocabTxt,
+                                                          bool uncased = true);
 
 // Turns a token stream into text that never ends in half a UTF-8 character.
 class StreamingDecoder {
-public:
+  public:
     explicit StreamingDecoder(const Tokenizer& tokenizer, bool renderSpecial = false);
     std::string push(TokenId id);  // the complete characters now available
     std::string flush();           // what is left, invalid bytes replaced by U+FFFD
 
-private:
+  private:
     const Tokenizer& tokenizer_;
     bool renderSpecial_;
     bool first_ = true;
