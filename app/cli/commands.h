@@ -8,5 +8,8 @@ namespace parley::cli {
 
 int runInspect(const std::vector<std::string>& args);
 int runModels(const std::vector<std::string>& args);
+int runTokenize(const std::vector<std::string>& args);
+int runGenerate(const std::vector<std::string>& args);
+int runBench(const std::vector<std::string>& args);
 
 }  // namespace parley::cli

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "inference/catalog/model_catalog.h"
 #include "inference/gguf/gguf_file.h"
+#include "options.h"
 
 namespace parley::cli {
 namespace {
@@ -40,18 +41,13 @@ std::string describeValue(const gguf::MetadataValue& v) {
     }
 }
 
-std::string optionValue(const std::vector<std::string>& args, const std::string& name) {
-    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-        if (args[i] == name)
-            return args[i + 1];
-    }
-    return {};
-}
-
 }  // namespace
 
 int runInspect(const std::vector<std::string>& args) {
-    const std::string path = optionValue(args, "--model");
+    const auto options = Options::parse(args, {"--model"}, {});
+    if (!options)
+        return 2;
+    const std::string path = options->get("--model");
     if (path.empty()) {
         std::cerr << "error: inspect needs --model FILE\n";
         return 2;
@@ -82,7 +78,10 @@ int runInspect(const std::vector<std::string>& args) {
 }
 
 int runModels(const std::vector<std::string>& args) {
-    const std::string dirArg = optionValue(args, "--models-dir");
+    const auto options = Options::parse(args, {"--models-dir"}, {});
+    if (!options)
+        return 2;
+    const std::string dirArg = options->get("--models-dir");
     const auto dir = dirArg.empty() ? catalog::defaultModelsDir() : std::filesystem::path(dirArg);
     const auto models = catalog::scanModels(dir);
     std::cout << "models in " << dir.string() << ":\n";

@@ -19,6 +19,17 @@ commands:
                              template; exit 2 with "error: FILE: problem" for a bad file
   models [--models-dir DIR]  list the models installed in DIR (default: $PARLEY_MODELS_DIR, or
                              $XDG_DATA_HOME/parley/models)
+  tokenize --model FILE --text TEXT [--json] [--no-special] [--parse-special]
+                             print the token ids (and pieces) of TEXT
+  generate --model FILE --prompt TEXT [--raw] [--system TEXT] [--max-tokens N]
+           [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
+           [--seed S] [--threads N] [--ctx N]
+                             stream an answer to stdout; without --raw the prompt is a user
+                             message rendered through the model's chat template, with --raw it
+                             is plain text (BOS as the model's metadata says); stats to stderr
+  bench --model FILE [--threads N] [--prompt-tokens 512] [--gen-tokens 128]
+        [--repetitions 3] [--json]
+                             prefill and decode tokens/s like llama-bench's pp512/tg128
   devices                    list the compute backends this build can use
 
 options:
@@ -49,6 +60,12 @@ int main(int argc, char** argv) {
         return parley::cli::runInspect(args);
     if (command == "models")
         return parley::cli::runModels(args);
+    if (command == "tokenize")
+        return parley::cli::runTokenize(args);
+    if (command == "generate")
+        return parley::cli::runGenerate(args);
+    if (command == "bench")
+        return parley::cli::runBench(args);
     if (command == "devices")
         return runDevices();
     std::cerr << "error: unknown command '" << command << "' (see parley-cli --help)\n";

@@ -3,6 +3,8 @@
 // code. Only the Jinja subset real chat templates use is supported; anything else is a clear error.
 #pragma once
 
+#include <ctime>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +25,7 @@ struct RenderOptions {
 };
 
 class ChatTemplate {
-public:
+  public:
     // Errors give the line and column of the problem in the template.
     static Result<ChatTemplate> parse(std::string_view source);
     // The built-in fallback for files without a template.
@@ -33,15 +35,17 @@ public:
                               const RenderOptions& options) const;
     // Renders with an arbitrary context given as a JSON object (tests, tools later).
     Result<std::string> renderJson(std::string_view contextJson) const;
+    // Same, with strftime_now() reading `now` instead of the local clock (reproducible tests).
+    Result<std::string> renderJson(std::string_view contextJson, const std::tm& now) const;
 
     ChatTemplate(ChatTemplate&&) noexcept;
     ChatTemplate& operator=(ChatTemplate&&) noexcept;
     ~ChatTemplate();
 
-private:
+  private:
     struct Program;
-    explicit ChatTemplate(Program* program);
-    Program* program_;
+    explicit ChatTemplate(std::unique_ptr<Program> program);
+    std::unique_ptr<Program> program_;
 };
 
 }  // namespace parley::chat_template

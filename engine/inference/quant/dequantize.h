@@ -17,4 +17,12 @@ uint16_t f32ToBf16(float f);  // round to nearest even, NaN kept quiet
 // computeSupported flag is false are not handled (the model loader refuses them first).
 void dequantizeRow(GgmlType type, const void* src, float* dst, int64_t n);
 
+// Sub-block j (0..7) of a Q4_K/Q5_K super-block: its 6-bit scale and min, unpacked from the
+// 12-byte `scales` field.
+struct KQuantScale {
+    int scale;
+    int min;
+};
+KQuantScale kQuantScaleMin(const uint8_t* scales, int j);
+
 }  // namespace parley::quant

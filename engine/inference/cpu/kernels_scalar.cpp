@@ -1,0 +1,233 @@
+// Portable kernels: the same integer arithmetic as the SIMD paths, one block at a time. They run
+// on machines without AVX2 and are the bit-for-bit model of what the SIMD kernels compute.
+#include <cstring>
+
+#include "inference/cpu/matmul_kernels.h"
+#include "inference/cpu/quantized_activations.h"
+#include "inference/quant/dequantize.h"
+
+namespace parley::cpu::detail {
+namespace {
+
+using quant::GgmlType;
+
+float loadF16(const uint8_t* p) {
+    uint16_t h = 0;
+    std::memcpy(&h, p, sizeof h);
+    return quant::f16ToF32(h);
+}
+
+// A 32-element weight block as unsigned quants u[i] with w[i] = d * u[i] + m, or (signed Q8_0)
+// w[i] = d * q[i] with m = 0.
+struct Block32 {
+    int q[kBlock];
+    float d;
+    float m;
+};
+
+void fiveBitQuants(const uint8_t* qhBytes, const uint8_t* qs, int* q) {
+    uint32_t qh = 0;
+    std::memcpy(&qh, qhBytes, sizeof qh);
+    for (int j = 0; j < kBlock / 2; ++j) {
+        q[j] = (qs[j] & 0xF) | static_cast<int>(((qh >> j) & 1) << 4);
+        q[j + 16] = (qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1) << 4);
+    }
+}
+
+template <GgmlType type>
+Block32 unpack32(const uint8_t* b) {
+    Block32 out{};
+    out.d = loadF16(b);
+    if constexpr (type == GgmlType::Q4_0 || type == GgmlType::Q4_1) {
+        const uint8_t* qs = b + (type == GgmlType::Q4_0 ? 2 : 4);
+        for (int j = 0; j < kBlock / 2; ++j) {
+            out.q[j] = qs[j] & 0xF;
+            out.q[j + 16] = qs[j] >> 4;
+        }
+        out.m = type == GgmlType::Q4_0 ? -8.0f * out.d : loadF16(b + 2);
+    } else if constexpr (type == GgmlType::Q5_0) {
+        fiveBitQuants(b + 2, b + 6, out.q);
+        out.m = -16.0f * out.d;
+    } else if constexpr (type == GgmlType::Q5_1) {
+        fiveBitQuants(b + 4, b + 8, out.q);
+        out.m = loadF16(b + 2);
+    } else {
+        static_assert(type == GgmlType::Q8_0);
+        for (int j = 0; j < kBlock; ++j)
+            out.q[j] = static_cast<int8_t>(b[2 + j]);
+        out.m = 0.0f;
+    }
+    return out;
+}
+
+template <GgmlType type>
+void rows32(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
+    constexpr int bytes = type == GgmlType::Q4_0   ? 18
+                          : type == GgmlType::Q4_1 ? 20
+                          : type == GgmlType::Q5_0 ? 22
+                          : type == GgmlType::Q5_1 ? 24
+                                                   : 34;
+    const int64_t blocks = job.cols / kBlock;
+    for (int64_t r = rowBegin; r < rowEnd; ++r) {
+        const uint8_t* row = job.weights + r * job.weightRowBytes;
+        for (int64_t t = 0; t < job.tokens; ++t) {
+            const auto* act =
+                reinterpret_cast<const Q8Block32*>(job.activations + t * job.activationRowBytes);
+            float sum = 0.0f;
+            for (int64_t b = 0; b < blocks; ++b) {
+                const Block32 w = unpack32<type>(row + b * bytes);
+                int dot = 0;
+                for (int i = 0; i < kBlock; ++i)
+                    dot += w.q[i] * act[b].qs[i];
+                sum += w.d * act[b].d * static_cast<float>(dot) + w.m * act[b].s;
+            }
+            job.y[t * job.outputStride + r] = sum;
+        }
+    }
+}
+
+// A K-quant super-block as unsigned quants with per-16 scale and min weights:
+// w[i] = d * scale[i/16] * q[i] - dmin * minWeight[i/16].
+struct Block256 {
+    int q[kSuperBlock];
+    int scale[16];
+    int minWeight[16];
+    float d;
+    float dmin;
+};
+
+template <GgmlType type>
+Block256 unpack256(const uint8_t* b) {
+    Block256 out{};
+    if constexpr (type == GgmlType::Q6_K) {
+        const uint8_t* ql = b;
+        const uint8_t* qh = b + 128;
+        const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
+        out.d = loadF16(b + 208);
+        out.dmin = 32.0f * out.d;  // q - 32 folded into the min term
+        for (int h = 0; h < 2; ++h) {
+            for (int l = 0; l < 32; ++l) {
+                const uint8_t lo = ql[64 * h + l], hi = ql[64 * h + l + 32], bits = qh[32 * h + l];
+                out.q[128 * h + l] = (lo & 0xF) | ((bits & 3) << 4);
+                out.q[128 * h + l + 32] = (hi & 0xF) | (((bits >> 2) & 3) << 4);
+                out.q[128 * h + l + 64] = (lo >> 4) | (((bits >> 4) & 3) << 4);
+                out.q[128 * h + l + 96] = (hi >> 4) | (((bits >> 6) & 3) << 4);
+            }
+        }
+        for (int g = 0; g < 16; ++g)
+            out.scale[g] = out.minWeight[g] = sc[g];
+    } else {
+        const bool fiveBit = type == GgmlType::Q5_K;
+        out.d = loadF16(b);
+        out.dmin = loadF16(b + 2);
+        const uint8_t* scales = b + 4;
+        const uint8_t* qh = b + 16;
+        const uint8_t* qs = b + (fiveBit ? 48 : 16);
+        for (int c = 0; c < 4; ++c) {
+            for (int l = 0; l < 32; ++l) {
+                int lo = qs[32 * c + l] & 0xF, hi = qs[32 * c + l] >> 4;
+                if (fiveBit) {
+                    lo |= ((qh[l] >> (2 * c)) & 1) << 4;
+                    hi |= ((qh[l] >> (2 * c + 1)) & 1) << 4;
+                }
+                out.q[64 * c + l] = lo;
+                out.q[64 * c + 32 + l] = hi;
+            }
+        }
+        for (int j = 0; j < 8; ++j) {
+            const quant::KQuantScale sm = quant::kQuantScaleMin(scales, j);
+            out.scale[2 * j] = out.scale[2 * j + 1] = sm.scale;
+            out.minWeight[2 * j] = out.minWeight[2 * j + 1] = sm.min;
+        }
+    }
+    return out;
+}
+
+template <GgmlType type>
+void rows256(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
+    constexpr int bytes = type == GgmlType::Q4_K ? 144 : type == GgmlType::Q5_K ? 176 : 210;
+    const int64_t blocks = job.cols / kSuperBlock;
+    for (int64_t r = rowBegin; r < rowEnd; ++r) {
+        const uint8_t* row = job.weights + r * job.weightRowBytes;
+        for (int64_t t = 0; t < job.tokens; ++t) {
+            const auto* act =
+                reinterpret_cast<const Q8Block256*>(job.activations + t * job.activationRowBytes);
+            float sum = 0.0f;
+            for (int64_t b = 0; b < blocks; ++b) {
+                const Block256 w = unpack256<type>(row + b * bytes);
+                int dot = 0, minDot = 0;
+                for (int g = 0; g < 16; ++g) {
+                    int groupDot = 0;
+                    for (int i = 16 * g; i < 16 * g + 16; ++i)
+                        groupDot += w.q[i] * act[b].qs[i];
+                    dot += w.scale[g] * groupDot;
+                    minDot += w.minWeight[g] * act[b].bsums[g];
+                }
+                sum += act[b].d *
+                       (w.d * static_cast<float>(dot) - w.dmin * static_cast<float>(minDot));
+            }
+            job.y[t * job.outputStride + r] = sum;
+        }
+    }
+}
+
+template <GgmlType type>
+float floatWeight(const uint8_t* row, int64_t i) {
+    if constexpr (type == GgmlType::F32) {
+        float v = 0.0f;
+        std::memcpy(&v, row + 4 * i, sizeof v);
+        return v;
+    } else {
+        uint16_t h = 0;
+        std::memcpy(&h, row + 2 * i, sizeof h);
+        return type == GgmlType::F16 ? quant::f16ToF32(h) : quant::bf16ToF32(h);
+    }
+}
+
+template <GgmlType type>
+void rowsFloat(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
+    for (int64_t r = rowBegin; r < rowEnd; ++r) {
+        const uint8_t* row = job.weights + r * job.weightRowBytes;
+        for (int64_t t = 0; t < job.tokens; ++t) {
+            const auto* x =
+                reinterpret_cast<const float*>(job.activations + t * job.activationRowBytes);
+            float sum = 0.0f;
+            for (int64_t i = 0; i < job.cols; ++i)
+                sum += floatWeight<type>(row, i) * x[i];
+            job.y[t * job.outputStride + r] = sum;
+        }
+    }
+}
+
+}  // namespace
+
+RowRangeKernel scalarKernel(GgmlType type) {
+    switch (type) {
+        case GgmlType::F32:
+            return rowsFloat<GgmlType::F32>;
+        case GgmlType::F16:
+            return rowsFloat<GgmlType::F16>;
+        case GgmlType::BF16:
+            return rowsFloat<GgmlType::BF16>;
+        case GgmlType::Q4_0:
+            return rows32<GgmlType::Q4_0>;
+        case GgmlType::Q4_1:
+            return rows32<GgmlType::Q4_1>;
+        case GgmlType::Q5_0:
+            return rows32<GgmlType::Q5_0>;
+        case GgmlType::Q5_1:
+            return rows32<GgmlType::Q5_1>;
+        case GgmlType::Q8_0:
+            return rows32<GgmlType::Q8_0>;
+        case GgmlType::Q4_K:
+            return rows256<GgmlType::Q4_K>;
+        case GgmlType::Q5_K:
+            return rows256<GgmlType::Q5_K>;
+        case GgmlType::Q6_K:
+            return rows256<GgmlType::Q6_K>;
+        default:
+            return nullptr;
+    }
+}
+
+}  // namespace parley::cpu::detail

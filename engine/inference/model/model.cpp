@@ -1,0 +1,265 @@
+#include "inference/model/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "inference/ops/vector_ops.h"
+
+namespace parley::model {
+namespace {
+
+constexpr int32_t kMaxHeadDim = 1024;  // readHparams refuses larger heads
+
+std::vector<float> inverseFrequencies(int32_t nRot, float base) {
+    std::vector<float> f(nRot / 2);
+    for (int32_t i = 0; i < nRot / 2; ++i) {
+        f[i] = static_cast<float>(std::pow(double(base), -2.0 * i / nRot));
+    }
+    return f;
+}
+
+void resize(std::vector<float>& v, int64_t n) {
+    if (static_cast<int64_t>(v.size()) < n)
+        v.resize(n);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> Model::load(const std::filesystem::path& path) {
+    auto file = gguf::GgufFile::open(path);
+    if (!file)
+        return file.error();
+    auto hp = readHparams(*file);
+    if (!hp)
+        return hp.error();
+    auto weights = bindWeights(*file, *hp);
+    if (!weights)
+        return weights.error();
+    return std::unique_ptr<Model>(
+        new Model(std::move(file.value()), std::move(hp.value()), std::move(weights.value())));
+}
+
+Model::Model(gguf::GgufFile file, Hparams hp, Weights weights)
+    : file_(std::move(file)),
+      hp_(std::move(hp)),
+      w_(std::move(weights)),
+      invFreq_(inverseFrequencies(hp_.nRot, hp_.ropeBase)),
+      invFreqSwa_(inverseFrequencies(hp_.nRot, hp_.ropeBaseSwa)) {}
+
+KvPool Model::makeKvPool(int32_t numBlocks, int32_t blockSize) const {
+    return KvPool(hp_.nLayer, hp_.kvDim(), blockSize, numBlocks);
+}
+
+Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::ThreadPool& pool,
+                      ForwardWorkspace& ws, ForwardOutput& out) const {
+    const int32_t E = hp_.nEmbd;
+    const int32_t bs = kv.blockSize();
+
+    // Lay the batch out token by token and check it before touching any memory.
+    ws.positions.clear();
+    ws.sequenceOf.clear();
+    int64_t logitRows = 0;
+    out.firstRow.assign(batch.size(), -1);
+    for (std::size_t s = 0; s < batch.size(); ++s) {
+        const auto& step = batch[s];
+        const int64_t end = int64_t(step.startPosition) + int64_t(step.tokens.size());
+        if (step.startPosition < 0 || int64_t(step.blockTable.size()) * bs < end) {
+            return makeError("batch entry " + std::to_string(s) + ": block table of " +
+                             std::to_string(step.blockTable.size()) + " blocks does not cover " +
+                             std::to_string(end) + " positions");
+        }
+        for (int32_t b : step.blockTable) {
+            if (b < 0 || b >= kv.numBlocks()) {
+                return makeError("batch entry " + std::to_string(s) + ": block id " +
+                                 std::to_string(b) + " out of range");
+            }
+        }
+        for (std::size_t i = 0; i < step.tokens.size(); ++i) {
+            if (step.tokens[i] < 0 || step.tokens[i] >= hp_.nVocab) {
+                return makeError("token id " + std::to_string(step.tokens[i]) +
+                                 " outside the vocabulary");
+            }
+            ws.positions.push_back(step.startPosition + int32_t(i));
+            ws.sequenceOf.push_back(int32_t(s));
+        }
+        if (step.tokens.empty() || step.logits == LogitsWanted::None)
+            continue;
+        out.firstRow[s] = int32_t(logitRows);
+        logitRows += step.logits == LogitsWanted::All ? int64_t(step.tokens.size()) : 1;
+    }
+    const int64_t T = int64_t(ws.positions.size());
+    if (T == 0) {
+        out.logits.clear();
+        return Ok{};
+    }
+
+    resize(ws.x, T * E);
+    resize(ws.xn, T * E);
+    resize(ws.q, T * hp_.qDim());
+    resize(ws.k, T * hp_.kvDim());
+    resize(ws.v, T * hp_.kvDim());
+    resize(ws.attn, T * hp_.qDim());
+    resize(ws.proj, T * E);
+    resize(ws.gate, T * hp_.nFf);
+    resize(ws.up, T * hp_.nFf);
+
+    // Embeddings.
+    {
+        int64_t t = 0;
+        for (const auto& step : batch) {
+            for (TokenId id : step.tokens)
+                cpu::getRow(w_.tokenEmbedding, id, &ws.x[t++ * E]);
+        }
+        if (hp_.arch.scaleEmbeddings)
+            ops::scale(ws.x.data(), std::sqrt(float(E)), T * E);
+    }
+
+    const int32_t hd = hp_.headDim;
+    const int32_t kvDim = hp_.kvDim();
+    for (int32_t il = 0; il < hp_.nLayer; ++il) {
+        const auto& L = w_.layers[il];
+        for (int64_t t = 0; t < T; ++t) {
+            ops::rmsNorm(&ws.x[t * E], L.attnNorm.data(), E, hp_.rmsEps, &ws.xn[t * E]);
+        }
+        cpu::matmul(L.wq, ws.xn.data(), T, ws.q.data(), pool);
+        cpu::matmul(L.wk, ws.xn.data(), T, ws.k.data(), pool);
+        cpu::matmul(L.wv, ws.xn.data(), T, ws.v.data(), pool);
+
+        const float* invFreq = hp_.layerIsSwa[il] ? invFreqSwa_.data() : invFreq_.data();
+        for (int64_t t = 0; t < T; ++t) {
+            float* q = &ws.q[t * hp_.qDim()];
+            float* k = &ws.k[t * kvDim];
+            float* v = &ws.v[t * kvDim];
+            if (!L.bq.empty())
+                ops::add(q, L.bq.data(), hp_.qDim());
+            if (!L.bk.empty())
+                ops::add(k, L.bk.data(), kvDim);
+            if (!L.bv.empty())
+                ops::add(v, L.bv.data(), kvDim);
+            if (hp_.arch.qkNorm) {
+                for (int32_t h = 0; h < hp_.nHead; ++h) {
+                    ops::rmsNorm(q + h * hd, L.qNorm.data(), hd, hp_.rmsEps, q + h * hd);
+                }
+                for (int32_t h = 0; h < hp_.nHeadKv; ++h) {
+                    ops::rmsNorm(k + h * hd, L.kNorm.data(), hd, hp_.rmsEps, k + h * hd);
+                }
+            }
+            ops::rope(q, hp_.nHead, hd, hp_.nRot, ws.positions[t], invFreq, hp_.arch.rope);
+            ops::rope(k, hp_.nHeadKv, hd, hp_.nRot, ws.positions[t], invFreq, hp_.arch.rope);
+
+            const auto& step = batch[ws.sequenceOf[t]];
+            const int32_t pos = ws.positions[t];
+            const int32_t block = step.blockTable[pos / bs];
+            ops::toF16(k, kv.key(il, block, pos % bs), kvDim);
+            ops::toF16(v, kv.value(il, block, pos % bs), kvDim);
+        }
+
+        attention(il, batch, kv, pool, ws);
+
+        cpu::matmul(L.wo, ws.attn.data(), T, ws.proj.data(), pool);
+        for (int64_t t = 0; t < T; ++t) {
+            float* o = &ws.proj[t * E];
+            if (!L.bo.empty())
+                ops::add(o, L.bo.data(), E);
+            if (hp_.arch.postNorms)
+                ops::rmsNorm(o, L.postAttnNorm.data(), E, hp_.rmsEps, o);
+            ops::add(&ws.x[t * E], o, E);
+            ops::rmsNorm(&ws.x[t * E], L.ffnNorm.data(), E, hp_.rmsEps, &ws.xn[t * E]);
+        }
+
+        cpu::matmul(L.ffnGate, ws.xn.data(), T, ws.gate.data(), pool);
+        cpu::matmul(L.ffnUp, ws.xn.data(), T, ws.up.data(), pool);
+        ops::gatedActivation(ws.gate.data(), ws.up.data(), T * hp_.nFf, hp_.arch.activation);
+        cpu::matmul(L.ffnDown, ws.gate.data(), T, ws.proj.data(), pool);
+        for (int64_t t = 0; t < T; ++t) {
+            float* f = &ws.proj[t * E];
+            if (hp_.arch.postNorms)
+                ops::rmsNorm(f, L.postFfnNorm.data(), E, hp_.rmsEps, f);
+            ops::add(&ws.x[t * E], f, E);
+        }
+    }
+
+    // Final norm and LM head, only for the rows whose logits were asked for.
+    out.logits.resize(logitRows * hp_.nVocab);
+    if (logitRows == 0)
+        return Ok{};
+    int64_t row = 0;
+    int64_t t = 0;
+    for (const auto& step : batch) {
+        const int64_t n = int64_t(step.tokens.size());
+        if (n > 0 && step.logits != LogitsWanted::None) {
+            const int64_t from = step.logits == LogitsWanted::All ? t : t + n - 1;
+            for (int64_t i = from; i < t + n; ++i) {
+                ops::rmsNorm(&ws.x[i * E], w_.outputNorm.data(), E, hp_.rmsEps, &ws.xn[row * E]);
+                ++row;
+            }
+        }
+        t += n;
+    }
+    cpu::matmul(w_.output, ws.xn.data(), logitRows, out.logits.data(), pool);
+    return Ok{};
+}
+
+// softmax(q.K^T * scale) V for every new token and head, reading K/V through the block tables.
+// Work is split over (token, kv-head) pairs so the heads sharing a KV head read it once.
+void Model::attention(int32_t layer, std::span<const SequenceStep> batch, const KvPool& kv,
+                      cpu::ThreadPool& pool, ForwardWorkspace& ws) const {
+    const int64_t T = int64_t(ws.positions.size());
+    const int32_t hd = hp_.headDim;
+    const int32_t group = hp_.nHead / hp_.nHeadKv;
+    const int32_t bs = kv.blockSize();
+    const int32_t window = hp_.layerIsSwa[layer] ? hp_.slidingWindow : 0;
+    int32_t maxPos = 0;
+    for (int32_t p : ws.positions)
+        maxPos = std::max(maxPos, p);
+    const int64_t scoreStride = int64_t(maxPos + 1) * group;
+    resize(ws.scores, scoreStride * pool.size());
+
+    pool.parallelFor(T * hp_.nHeadKv, [&](int64_t begin, int64_t end, int thread) {
+        float* scores = &ws.scores[thread * scoreStride];
+        for (int64_t unit = begin; unit < end; ++unit) {
+            const int64_t t = unit / hp_.nHeadKv;
+            const int32_t kvh = int32_t(unit % hp_.nHeadKv);
+            const auto& step = batch[ws.sequenceOf[t]];
+            const int32_t pos = ws.positions[t];
+            const int32_t first = window > 0 ? std::max(0, pos - window + 1) : 0;
+            const int32_t count = pos - first + 1;
+            for (int32_t g = 0; g < group; ++g) {
+                const int32_t h = kvh * group + g;
+                // q and the probabilities are rounded to f16, as llama.cpp's f16 KQ and KQV
+                // products do: it keeps our logits within rounding noise of the reference.
+                float q[kMaxHeadDim];
+                ops::roundToF16(&ws.q[t * hp_.qDim() + h * hd], q, hd);
+                float* s = scores + int64_t(g) * (maxPos + 1);
+                float maxScore = -std::numeric_limits<float>::infinity();
+                for (int32_t j = 0; j < count; ++j) {
+                    const int32_t p = first + j;
+                    const uint16_t* key = kv.key(layer, step.blockTable[p / bs], p % bs) + kvh * hd;
+                    s[j] = ops::dotF16(q, key, hd) * hp_.attentionScale;
+                    maxScore = std::max(maxScore, s[j]);
+                }
+                float sum = 0.f;
+                for (int32_t j = 0; j < count; ++j) {
+                    s[j] = std::exp(s[j] - maxScore);
+                    sum += s[j];
+                }
+                const float inv = 1.0f / sum;
+                for (int32_t j = 0; j < count; ++j)
+                    s[j] *= inv;
+                ops::roundToF16(s, s, count);
+                float* o = &ws.attn[t * hp_.qDim() + h * hd];
+                std::fill(o, o + hd, 0.f);
+                for (int32_t j = 0; j < count; ++j) {
+                    const int32_t p = first + j;
+                    const uint16_t* value =
+                        kv.value(layer, step.blockTable[p / bs], p % bs) + kvh * hd;
+                    ops::axpyF16(s[j], value, o, hd);
+                }
+            }
+        }
+    });
+}
+
+}  // namespace parley::model

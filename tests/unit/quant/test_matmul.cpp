@@ -1,0 +1,272 @@
+#include <QtTest>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "inference/cpu/matmul.h"
+#include "inference/quant/dequantize.h"
+
+using parley::cpu::Isa;
+using parley::cpu::ThreadPool;
+using parley::cpu::WeightMatrix;
+using parley::quant::GgmlType;
+
+namespace {
+
+// Byte offsets of the fp16 scale fields (d, m, dmin) of each block type, so random blocks can
+// get finite, realistic scales while every other byte (quants, high bits, packed K scales) is
+// uniformly random.
+std::vector<int> scaleFieldOffsets(GgmlType type) {
+    switch (type) {
+        case GgmlType::Q4_0:
+        case GgmlType::Q5_0:
+        case GgmlType::Q8_0:
+            return {0};
+        case GgmlType::Q4_1:
+        case GgmlType::Q5_1:
+        case GgmlType::Q4_K:
+        case GgmlType::Q5_K:
+            return {0, 2};
+        case GgmlType::Q6_K:
+            return {208};
+        default:
+            return {};
+    }
+}
+
+struct RandomMatrix {
+    std::vector<uint8_t> bytes;
+    WeightMatrix w;
+};
+
+RandomMatrix randomMatrix(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
+    const auto& traits = parley::quant::typeTraits(type);
+    RandomMatrix m;
+    m.w.type = type;
+    m.w.rows = rows;
+    m.w.cols = cols;
+    m.w.rowBytes = *parley::quant::rowBytes(type, static_cast<uint64_t>(cols));
+    m.bytes.resize(m.w.rowBytes * static_cast<size_t>(rows));
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+    std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
+    if (type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16) {
+        const int64_t n = rows * cols;
+        for (int64_t i = 0; i < n; ++i) {
+            const float v = value(rng);
+            if (type == GgmlType::F32) {
+                std::memcpy(m.bytes.data() + 4 * i, &v, 4);
+            } else {
+                const uint16_t h = type == GgmlType::F16 ? parley::quant::f32ToF16(v)
+                                                         : parley::quant::f32ToBf16(v);
+                std::memcpy(m.bytes.data() + 2 * i, &h, 2);
+            }
+        }
+    } else {
+        for (auto& b : m.bytes)
+            b = static_cast<uint8_t>(byte(rng));
+        const size_t blocks = m.bytes.size() / traits.blockBytes;
+        for (size_t b = 0; b < blocks; ++b) {
+            for (int offset : scaleFieldOffsets(type)) {
+                const uint16_t h = parley::quant::f32ToF16(scale(rng));
+                std::memcpy(m.bytes.data() + b * traits.blockBytes + offset, &h, 2);
+            }
+        }
+    }
+    m.w.data = m.bytes.data();
+    return m;
+}
+
+std::vector<float> randomActivations(int64_t n, std::mt19937& rng) {
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(n));
+    for (auto& v : x)
+        v = dist(rng);
+    x[0] = 9.0f;  // an outlier, as real activations have
+    return x;
+}
+
+struct Reference {
+    std::vector<double> y;
+    std::vector<double> bound;  // largest error 8-bit activation quantisation can cause, per output
+    std::vector<double> magnitude;  // sum of |w_i x_i|, per output
+};
+
+// Double-precision products of the dequantised weights with the unquantised activations.
+Reference reference(const WeightMatrix& w, const std::vector<float>& x, int64_t tokens, int block) {
+    Reference ref;
+    const auto outputs = static_cast<size_t>(tokens * w.rows);
+    ref.y.resize(outputs);
+    ref.bound.resize(outputs);
+    ref.magnitude.resize(outputs);
+    std::vector<float> row(static_cast<size_t>(w.cols));
+    for (int64_t r = 0; r < w.rows; ++r) {
+        parley::cpu::getRow(w, r, row.data());
+        for (int64_t t = 0; t < tokens; ++t) {
+            const float* xt = x.data() + t * w.cols;
+            double sum = 0.0, bound = 0.0, magnitude = 0.0;
+            for (int64_t b = 0; b < w.cols; b += block) {
+                double amax = 0.0;
+                for (int64_t i = b; i < b + block; ++i)
+                    amax = std::max(amax, std::fabs(double(xt[i])));
+                for (int64_t i = b; i < b + block; ++i) {
+                    sum += double(row[i]) * xt[i];
+                    magnitude += std::fabs(double(row[i]) * xt[i]);
+                    bound += std::fabs(double(row[i])) * amax / 254.0;  // half a quantisation step
+                }
+            }
+            const auto at = static_cast<size_t>(t * w.rows + r);
+            ref.y[at] = sum;
+            ref.bound[at] = bound;
+            ref.magnitude[at] = magnitude;
+        }
+    }
+    return ref;
+}
+
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
+                           GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+
+bool isFloatType(GgmlType type) {
+    return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16;
+}
+
+}  // namespace
+
+class TestMatmul : public QObject {
+    Q_OBJECT
+  private slots:
+    void cleanup() { parley::cpu::setIsa(parley::cpu::detectedIsa()); }
+
+    void matchesReference_data() {
+        QTest::addColumn<int>("type");
+        QTest::addColumn<int>("isa");
+        QTest::addColumn<int>("tokens");
+        const int best = static_cast<int>(parley::cpu::detectedIsa());
+        for (GgmlType type : kTypes) {
+            for (int isa = 0; isa <= best; ++isa) {
+                for (int tokens : {1, 3, 8, 17}) {
+                    QTest::addRow("%s %s tokens=%d", parley::quant::typeTraits(type).name.data(),
+                                  parley::cpu::isaName(static_cast<Isa>(isa)), tokens)
+                        << static_cast<int>(type) << isa << tokens;
+                }
+            }
+        }
+    }
+
+    // Every type and ISA against the double-precision product of the dequantised weights and the
+    // float activations. Quantised types: each output within the worst case of 8-bit activation
+    // rounding (plus float rounding), and the whole output within 2e-2 relative L2 error (the
+    // activations hold a 9-sigma outlier, which coarsens its block's quantisation step).
+    // Float types: 1e-5 relative to sum |w x|.
+    void matchesReference() {
+        QFETCH(int, type);
+        QFETCH(int, isa);
+        QFETCH(int, tokens);
+        const auto weightType = static_cast<GgmlType>(type);
+        parley::cpu::setIsa(static_cast<Isa>(isa));
+        QCOMPARE(static_cast<int>(parley::cpu::activeIsa()), isa);
+
+        std::mt19937 rng(1234u + static_cast<unsigned>(type * 100 + tokens));
+        const bool kQuant = parley::quant::typeTraits(weightType).blockElements == 256;
+        const int64_t cols = isFloatType(weightType) ? 75 : kQuant ? 512 : 160;
+        const int64_t rows = 37;  // not a multiple of any row tile
+        const RandomMatrix m = randomMatrix(weightType, rows, cols, rng);
+        const std::vector<float> x = randomActivations(cols * tokens, rng);
+        const int block = isFloatType(weightType) ? 1 : kQuant ? 256 : 32;
+        const Reference ref = reference(m.w, x, tokens, block);
+
+        ThreadPool pool(isa == 0 ? 1 : 2);
+        std::vector<float> y(static_cast<size_t>(rows * tokens), NAN);
+        parley::cpu::matmul(m.w, x.data(), tokens, y.data(), pool);
+
+        double errorSquares = 0.0, refSquares = 0.0;
+        for (size_t i = 0; i < y.size(); ++i) {
+            const double error = std::fabs(double(y[i]) - ref.y[i]);
+            const double allowed = isFloatType(weightType)
+                                       ? 1e-5 * ref.magnitude[i] + 1e-30
+                                       : 1.01 * ref.bound[i] + 1e-5 * ref.magnitude[i];
+            if (!(error <= allowed)) {  // also catches NaN
+                QFAIL(qPrintable(QStringLiteral("output %1: got %2, expected %3, allowed error %4")
+                                     .arg(i)
+                                     .arg(y[i])
+                                     .arg(ref.y[i])
+                                     .arg(allowed)));
+            }
+            errorSquares += error * error;
+            refSquares += ref.y[i] * ref.y[i];
+        }
+        const double relative = std::sqrt(errorSquares / refSquares);
+        QVERIFY2(relative <= (isFloatType(weightType) ? 1e-5 : 2e-2),
+                 qPrintable(QStringLiteral("relative L2 error %1").arg(relative)));
+    }
+
+    // The SIMD paths compute the same integer sums as the scalar path; only float summation
+    // order differs, so they agree far more closely than either agrees with the reference.
+    void simdAgreesWithScalar() {
+        const int best = static_cast<int>(parley::cpu::detectedIsa());
+        if (best == 0)
+            QSKIP("no SIMD path on this machine");
+        std::mt19937 rng(99);
+        ThreadPool pool(3);
+        for (GgmlType type : kTypes) {
+            const bool kQuant = parley::quant::typeTraits(type).blockElements == 256;
+            const int64_t cols = kQuant ? 1536 : 576, rows = 45, tokens = 9;
+            const RandomMatrix m = randomMatrix(type, rows, cols, rng);
+            const std::vector<float> x = randomActivations(cols * tokens, rng);
+            std::vector<float> scalar(static_cast<size_t>(rows * tokens));
+            parley::cpu::setIsa(Isa::Scalar);
+            parley::cpu::matmul(m.w, x.data(), tokens, scalar.data(), pool);
+            for (int isa = 1; isa <= best; ++isa) {
+                parley::cpu::setIsa(static_cast<Isa>(isa));
+                std::vector<float> y(scalar.size(), NAN);
+                parley::cpu::matmul(m.w, x.data(), tokens, y.data(), pool);
+                double norm = 0.0;
+                for (float v : scalar)
+                    norm += double(v) * v;
+                norm = std::sqrt(norm / double(scalar.size()));
+                for (size_t i = 0; i < y.size(); ++i) {
+                    if (!(std::fabs(double(y[i]) - scalar[i]) <= 1e-4 * norm))
+                        QFAIL(qPrintable(QStringLiteral("%1 on %2, output %3: %4 vs scalar %5")
+                                             .arg(parley::quant::typeTraits(type).name.data())
+                                             .arg(parley::cpu::isaName(static_cast<Isa>(isa)))
+                                             .arg(i)
+                                             .arg(y[i])
+                                             .arg(scalar[i])));
+                }
+            }
+        }
+    }
+
+    void setIsaIsClampedToTheMachine() {
+        parley::cpu::setIsa(Isa::Avx512Vnni);
+        QCOMPARE(parley::cpu::activeIsa(), parley::cpu::detectedIsa());
+        parley::cpu::setIsa(Isa::Scalar);
+        QCOMPARE(parley::cpu::activeIsa(), Isa::Scalar);
+    }
+
+    void getRowDecodesOneRow() {
+        std::mt19937 rng(5);
+        const RandomMatrix m = randomMatrix(GgmlType::Q6_K, 4, 256, rng);
+        std::vector<float> row(256), expected(256);
+        parley::cpu::getRow(m.w, 2, row.data());
+        parley::quant::dequantizeRow(GgmlType::Q6_K, m.bytes.data() + 2 * m.w.rowBytes,
+                                     expected.data(), 256);
+        QCOMPARE(row, expected);
+    }
+
+    void unsupportedTypeGivesNaN() {
+        std::vector<uint8_t> bytes(84 * 2, 0);
+        WeightMatrix w{GgmlType::Q2_K, bytes.data(), 256, 2, 84};
+        std::vector<float> x(256, 1.0f), y(2, 0.0f);
+        ThreadPool pool(1);
+        parley::cpu::matmul(w, x.data(), 1, y.data(), pool);
+        QVERIFY(std::isnan(y[0]) && std::isnan(y[1]));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMatmul)
+#include "test_matmul.moc"
