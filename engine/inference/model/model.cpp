@@ -10,8 +10,6 @@
 namespace parley::model {
 namespace {
 
-constexpr int32_t kMaxHeadDim = 1024;  // readHparams refuses larger heads
-
 std::vector<float> inverseFrequencies(int32_t nRot, float base) {
     std::vector<float> f(nRot / 2);
     for (int32_t i = 0; i < nRot / 2; ++i) {
@@ -202,62 +200,31 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
     return Ok{};
 }
 
-// softmax(q.K^T * scale) V for every new token and head, reading K/V through the block tables.
-// Work is split over (token, kv-head) pairs so the heads sharing a KV head read it once.
 void Model::attention(int32_t layer, std::span<const SequenceStep> batch, const KvPool& kv,
                       cpu::ThreadPool& pool, ForwardWorkspace& ws) const {
-    const int64_t T = int64_t(ws.positions.size());
-    const int32_t hd = hp_.headDim;
-    const int32_t group = hp_.nHead / hp_.nHeadKv;
-    const int32_t bs = kv.blockSize();
-    const int32_t window = hp_.layerIsSwa[layer] ? hp_.slidingWindow : 0;
-    int32_t maxPos = 0;
-    for (int32_t p : ws.positions)
-        maxPos = std::max(maxPos, p);
-    const int64_t scoreStride = int64_t(maxPos + 1) * group;
-    resize(ws.scores, scoreStride * pool.size());
-
-    pool.parallelFor(T * hp_.nHeadKv, [&](int64_t begin, int64_t end, int thread) {
-        float* scores = &ws.scores[thread * scoreStride];
-        for (int64_t unit = begin; unit < end; ++unit) {
-            const int64_t t = unit / hp_.nHeadKv;
-            const int32_t kvh = int32_t(unit % hp_.nHeadKv);
-            const auto& step = batch[ws.sequenceOf[t]];
-            const int32_t pos = ws.positions[t];
-            const int32_t first = window > 0 ? std::max(0, pos - window + 1) : 0;
-            const int32_t count = pos - first + 1;
-            for (int32_t g = 0; g < group; ++g) {
-                const int32_t h = kvh * group + g;
-                // q and the probabilities are rounded to f16, as llama.cpp's f16 KQ and KQV
-                // products do: it keeps our logits within rounding noise of the reference.
-                float q[kMaxHeadDim];
-                ops::roundToF16(&ws.q[t * hp_.qDim() + h * hd], q, hd);
-                float* s = scores + int64_t(g) * (maxPos + 1);
-                float maxScore = -std::numeric_limits<float>::infinity();
-                for (int32_t j = 0; j < count; ++j) {
-                    const int32_t p = first + j;
-                    const uint16_t* key = kv.key(layer, step.blockTable[p / bs], p % bs) + kvh * hd;
-                    s[j] = ops::dotF16(q, key, hd) * hp_.attentionScale;
-                    maxScore = std::max(maxScore, s[j]);
-                }
-                float sum = 0.f;
-                for (int32_t j = 0; j < count; ++j) {
-                    s[j] = std::exp(s[j] - maxScore);
-                    sum += s[j];
-                }
-                const float inv = 1.0f / sum;
-                for (int32_t j = 0; j < count; ++j)
-                    s[j] *= inv;
-                ops::roundToF16(s, s, count);
-                float* o = &ws.attn[t * hp_.qDim() + h * hd];
-                std::fill(o, o + hd, 0.f);
-                for (int32_t j = 0; j < count; ++j) {
-                    const int32_t p = first + j;
-                    const uint16_t* value =
-                        kv.value(layer, step.blockTable[p / bs], p % bs) + kvh * hd;
-                    ops::axpyF16(s[j], value, o, hd);
-                }
+    const AttentionShape shape{hp_.nHead, hp_.nHeadKv, hp_.headDim,
+                               hp_.layerIsSwa[layer] ? hp_.slidingWindow : 0, hp_.attentionScale};
+    // Tiles of consecutive tokens of one sequence and one KV head; small enough that a single
+    // long prompt still spreads over every thread.
+    constexpr int32_t kTileTokens = 16;
+    ws.tiles.clear();
+    int64_t row = 0;
+    for (const auto& step : batch) {
+        const int32_t n = int32_t(step.tokens.size());
+        for (int32_t t = 0; t < n; t += kTileTokens) {
+            for (int32_t kvh = 0; kvh < hp_.nHeadKv; ++kvh) {
+                ws.tiles.push_back({row + t, std::min(kTileTokens, n - t), step.startPosition + t,
+                                    step.blockTable, kvh});
             }
+        }
+        row += n;
+    }
+    if (int(ws.attentionScratch.size()) < pool.size())
+        ws.attentionScratch.resize(pool.size());
+    pool.parallelFor(int64_t(ws.tiles.size()), [&](int64_t begin, int64_t end, int thread) {
+        for (int64_t i = begin; i < end; ++i) {
+            attendTile(shape, ws.tiles[i], layer, kv, ws.q.data(), ws.attn.data(),
+                       ws.attentionScratch[thread]);
         }
     });
 }

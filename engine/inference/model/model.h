@@ -16,6 +16,7 @@
 #include "common/result.h"
 #include "inference/cpu/thread_pool.h"
 #include "inference/gguf/gguf_file.h"
+#include "inference/model/attention.h"
 #include "inference/model/hparams.h"
 #include "inference/model/kv_pool.h"
 #include "inference/model/weights.h"
@@ -40,7 +41,9 @@ struct ForwardOutput {
 
 // Scratch memory of one forward caller (the engine loop); reused across steps.
 struct ForwardWorkspace {
-    std::vector<float> x, xn, q, k, v, attn, proj, gate, up, scores;
+    std::vector<float> x, xn, q, k, v, attn, proj, gate, up;
+    std::vector<AttentionTile> tiles;
+    std::vector<AttentionScratch> attentionScratch;  // one per thread
     std::vector<int32_t> positions, sequenceOf;
 };
 

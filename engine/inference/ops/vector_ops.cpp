@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -87,6 +88,23 @@ void axpyF16Scalar(float alpha, const uint16_t* x, float* y, int64_t n) {
         y[i] += alpha * quant::f16ToF32(x[i]);
 }
 
+void fromF16Scalar(const uint16_t* x, float* out, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        out[i] = quant::f16ToF32(x[i]);
+}
+
+float dotScalar(const float* a, const float* b, int64_t n) {
+    float sum = 0.f;
+    for (int64_t i = 0; i < n; ++i)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+void axpyScalar(float alpha, const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        y[i] += alpha * x[i];
+}
+
 void toF16Scalar(const float* x, uint16_t* out, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
         out[i] = quant::f32ToF16(x[i]);
@@ -136,19 +154,96 @@ __attribute__((target("avx2,fma,f16c"))) void toF16Avx2(const float* x, uint16_t
         out[i] = quant::f32ToF16(x[i]);
 }
 
-struct F16Kernels {
-    float (*dot)(const float*, const uint16_t*, int64_t);
-    void (*axpy)(float, const uint16_t*, float*, int64_t);
+__attribute__((target("avx2,fma,f16c"))) void fromF16Avx2(const uint16_t* x, float* out,
+                                                          int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(out + i,
+                         _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+    }
+    for (; i < n; ++i)
+        out[i] = quant::f16ToF32(x[i]);
+}
+
+__attribute__((target("avx2,fma"))) float dotAvx2(const float* a, const float* b, int64_t n) {
+    __m256 acc0 = _mm256_setzero_ps();
+    __m256 acc1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    }
+    __m256 acc = _mm256_add_ps(acc0, acc1);
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    lo = _mm_hadd_ps(lo, lo);
+    lo = _mm_hadd_ps(lo, lo);
+    float sum = _mm_cvtss_f32(lo);
+    for (; i < n; ++i)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+__attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, float* y,
+                                                  int64_t n) {
+    const __m256 va = _mm256_set1_ps(alpha);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i,
+                         _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i)
+        y[i] += alpha * x[i];
+}
+
+void dotRowsScalar(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
+                   int64_t outStride) {
+    for (int64_t r = 0; r < nRows; ++r)
+        out[r * outStride] = dotScalar(rows + r * n, x, n);
+}
+
+void axpyRowsScalar(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
+                    float* rows, int64_t n) {
+    for (int64_t r = 0; r < nRows; ++r) {
+        if (weights[r * weightStride] != 0.0f)
+            axpyScalar(weights[r * weightStride], x, rows + r * n, n);
+    }
+}
+
+__attribute__((target("avx2,fma"))) void dotRowsAvx2(const float* rows, int64_t nRows, int64_t n,
+                                                     const float* x, float* out,
+                                                     int64_t outStride) {
+    for (int64_t r = 0; r < nRows; ++r)
+        out[r * outStride] = dotAvx2(rows + r * n, x, n);
+}
+
+__attribute__((target("avx2,fma"))) void axpyRowsAvx2(const float* weights, int64_t weightStride,
+                                                      int64_t nRows, const float* x, float* rows,
+                                                      int64_t n) {
+    for (int64_t r = 0; r < nRows; ++r) {
+        if (weights[r * weightStride] != 0.0f)
+            axpyAvx2(weights[r * weightStride], x, rows + r * n, n);
+    }
+}
+
+struct VectorKernels {
+    float (*dotF16)(const float*, const uint16_t*, int64_t);
+    void (*axpyF16)(float, const uint16_t*, float*, int64_t);
     void (*convert)(const float*, uint16_t*, int64_t);
+    void (*fromF16)(const uint16_t*, float*, int64_t);
+    float (*dot)(const float*, const float*, int64_t);
+    void (*axpy)(float, const float*, float*, int64_t);
+    void (*dotRows)(const float*, int64_t, int64_t, const float*, float*, int64_t);
+    void (*axpyRows)(const float*, int64_t, int64_t, const float*, float*, int64_t);
 };
 
-const F16Kernels& f16Kernels() {
-    static const F16Kernels kernels = [] {
+const VectorKernels& vectorKernels() {
+    static const VectorKernels kernels = [] {
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            return F16Kernels{dotF16Avx2, axpyF16Avx2, toF16Avx2};
+            return VectorKernels{dotF16Avx2, axpyF16Avx2, toF16Avx2,   fromF16Avx2,
+                                 dotAvx2,    axpyAvx2,    dotRowsAvx2, axpyRowsAvx2};
         }
-        return F16Kernels{dotF16Scalar, axpyF16Scalar, toF16Scalar};
+        return VectorKernels{dotF16Scalar, axpyF16Scalar, toF16Scalar,   fromF16Scalar,
+                             dotScalar,    axpyScalar,    dotRowsScalar, axpyRowsScalar};
     }();
     return kernels;
 }
@@ -156,20 +251,47 @@ const F16Kernels& f16Kernels() {
 }  // namespace
 
 float dotF16(const float* a, const uint16_t* b, int64_t n) {
-    return f16Kernels().dot(a, b, n);
+    return vectorKernels().dotF16(a, b, n);
 }
 
 void axpyF16(float alpha, const uint16_t* x, float* y, int64_t n) {
-    f16Kernels().axpy(alpha, x, y, n);
+    vectorKernels().axpyF16(alpha, x, y, n);
 }
 
 void toF16(const float* x, uint16_t* out, int64_t n) {
-    f16Kernels().convert(x, out, n);
+    vectorKernels().convert(x, out, n);
+}
+
+void fromF16(const uint16_t* x, float* out, int64_t n) {
+    vectorKernels().fromF16(x, out, n);
+}
+
+float dot(const float* a, const float* b, int64_t n) {
+    return vectorKernels().dot(a, b, n);
+}
+
+void axpy(float alpha, const float* x, float* y, int64_t n) {
+    vectorKernels().axpy(alpha, x, y, n);
+}
+
+void dotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
+             int64_t outStride) {
+    vectorKernels().dotRows(rows, nRows, n, x, out, outStride);
+}
+
+void axpyRows(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
+              float* rows, int64_t n) {
+    vectorKernels().axpyRows(weights, weightStride, nRows, x, rows, n);
 }
 
 void roundToF16(const float* x, float* out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i)
-        out[i] = quant::f16ToF32(quant::f32ToF16(x[i]));
+    constexpr int64_t kChunk = 256;
+    uint16_t h[kChunk];
+    for (int64_t i = 0; i < n; i += kChunk) {
+        const int64_t m = std::min(kChunk, n - i);
+        toF16(x + i, h, m);
+        fromF16(h, out + i, m);
+    }
 }
 
 }  // namespace parley::ops

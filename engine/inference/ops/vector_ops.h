@@ -27,6 +27,17 @@ void scale(float* y, float s, int64_t n);       // y *= s
 float dotF16(const float* a, const uint16_t* b, int64_t n);         // sum a[i] * b[i]
 void axpyF16(float alpha, const uint16_t* x, float* y, int64_t n);  // y += alpha * x
 void toF16(const float* x, uint16_t* out, int64_t n);
+void fromF16(const uint16_t* x, float* out, int64_t n);
+// f32 rows.
+float dot(const float* a, const float* b, int64_t n);
+void axpy(float alpha, const float* x, float* y, int64_t n);  // y += alpha * x
+// Many rows against one vector, without a dispatch per row (attention's inner loops):
+// out[r * outStride] = dot(rows + r * n, x)   for r < nRows
+void dotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
+             int64_t outStride);
+// rows + r * n += weights[r * weightStride] * x   for r < nRows (zero weights skipped)
+void axpyRows(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
+              float* rows, int64_t n);
 // out[i] = x[i] rounded to the nearest f16 value (out may alias x).
 void roundToF16(const float* x, float* out, int64_t n);
 
