@@ -1,11 +1,11 @@
-// What CUDA devices this process can use, asked of the runtime (no device needed to call it).
+// Entry points of the CUDA plug-in (libparley_cuda.so), looked up with dlsym by the host program.
+// Plain C names so the look-up does not depend on C++ name mangling.
 #pragma once
 
-#include <string>
+extern "C" {
 
-namespace parley::cuda {
-
-int deviceCount();  // 0 when there is no usable device or driver
-std::string describeDevices();
-
-}  // namespace parley::cuda
+// Number of usable devices; 0 when there is no device or driver.
+int parley_cuda_device_count();
+// Writes a one-line description of the devices (or why none can be used) into buf.
+void parley_cuda_describe_devices(char* buf, int size);
+}

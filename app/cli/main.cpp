@@ -3,10 +3,11 @@
 #include <vector>
 
 #include "commands.h"
+#include "inference/cpu/matmul.h"
 
-#ifdef PARLEY_HAVE_CUDA
-#include "cuda_devices.h"
-#endif
+#include <dlfcn.h>
+
+#include <filesystem>
 
 namespace {
 
@@ -36,10 +37,27 @@ options:
   -h, --help                 show this help
 )";
 
+// The CUDA backend is a plug-in next to the executable's lib/ folder, loaded only when asked for.
+std::string describeCudaPlugin() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const auto plugin = exe.parent_path().parent_path() / "lib" / "libparley_cuda.so";
+    void* handle = dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr)
+        return std::string("not available (") + dlerror() + ")";
+    using Describe = void (*)(char*, int);
+    auto describe = reinterpret_cast<Describe>(dlsym(handle, "parley_cuda_describe_devices"));
+    if (describe == nullptr)
+        return "plug-in " + plugin.string() + " lacks its entry point";
+    char buf[1024];
+    describe(buf, sizeof buf);
+    return std::string("plug-in ") + plugin.string() + ": " + buf;
+}
+
 int runDevices() {
-    std::cout << "cpu: available\n";
+    std::cout << "cpu: available (" << parley::cpu::isaName(parley::cpu::detectedIsa()) << ")\n";
 #ifdef PARLEY_HAVE_CUDA
-    std::cout << "cuda: built; " << parley::cuda::describeDevices() << "\n";
+    std::cout << "cuda: " << describeCudaPlugin() << "\n";
 #else
     std::cout << "cuda: not built (configure with nvcc present or -DPARLEY_CUDA=ON)\n";
 #endif
