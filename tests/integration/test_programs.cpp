@@ -72,6 +72,64 @@ class TestPrograms : public QObject {
         QVERIFY2(r.err.startsWith("error: /no/such/model.gguf: cannot open"), qPrintable(r.err));
     }
 
+    // The engine end to end on the default chat model, as a user runs it.
+    void cliWithDefaultModel() {
+        const QString dir = QString::fromLocal8Bit(qgetenv("PARLEY_MODELS_DIR")).isEmpty()
+                                ? QDir::homePath() + "/.local/share/parley/models"
+                                : QString::fromLocal8Bit(qgetenv("PARLEY_MODELS_DIR"));
+        const QString model = dir + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+        QVERIFY2(QFile::exists(model), "run packaging/setup.sh to fetch the default models");
+
+        auto inspect = run("parley-cli", {"inspect", "--model", model});
+        QCOMPARE(inspect.exitCode, 0);
+        QVERIFY(inspect.out.contains("architecture: llama"));
+        QVERIFY(inspect.out.contains("<|im_start|>"));  // the chat template is shown
+
+        auto tokens = run("parley-cli", {"tokenize", "--model", model, "--text",
+                                         "The capital of France is", "--json"});
+        QCOMPARE(tokens.exitCode, 0);
+        const auto ids = QJsonDocument::fromJson(tokens.out.toUtf8()).object()["ids"].toArray();
+        QCOMPARE(ids, QJsonArray({504, 3575, 282, 4649, 314}));  // llama.cpp's ids
+
+        auto raw = run("parley-cli", {"generate", "--model", model, "--raw", "--prompt",
+                                      "The capital of France is", "--temperature", "0",
+                                      "--max-tokens", "6", "--threads", "2"});
+        QCOMPARE(raw.exitCode, 0);
+        QVERIFY2(raw.out.startsWith(" Paris"), qPrintable(raw.out));
+        QVERIFY(raw.err.contains("finish: length"));
+
+        auto chat = run("parley-cli", {"generate", "--model", model, "--prompt",
+                                       "Give me three tips for staying healthy.", "--temperature",
+                                       "0.7", "--seed", "1", "--max-tokens", "120"});
+        QCOMPARE(chat.exitCode, 0);
+        QVERIFY2(chat.out.contains("1.") && chat.out.contains("2."), qPrintable(chat.out));
+        QVERIFY(chat.err.contains("finish: stop"));
+        auto again = run("parley-cli", {"generate", "--model", model, "--prompt",
+                                        "Give me three tips for staying healthy.", "--temperature",
+                                        "0.7", "--seed", "1", "--max-tokens", "120"});
+        QCOMPARE(again.out, chat.out);  // same seed, same answer
+
+        auto bench = run("parley-cli", {"bench", "--model", model, "--prompt-tokens", "32",
+                                        "--gen-tokens", "8", "--repetitions", "1", "--json"});
+        QCOMPARE(bench.exitCode, 0);
+        const auto b = QJsonDocument::fromJson(bench.out.toUtf8()).object();
+        QVERIFY(b["prefill_tokens_per_s"].toDouble() > 0);
+        QVERIFY(b["decode_tokens_per_s"].toDouble() > 0);
+    }
+
+    void cliGenerateRejectsBadInput() {
+        auto r = run("parley-cli", {"generate", "--model", "/no/such.gguf", "--prompt", "hi"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.startsWith("error: /no/such.gguf: cannot open"));
+        r = run("parley-cli",
+                {"generate", "--prompt", "hi", "--model", "x", "--max-tokens", "many"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("--max-tokens 'many' is not a whole number"));
+        r = run("parley-cli", {"generate", "--bogus"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("unknown option '--bogus'"));
+    }
+
     void serverHelp() {
         const auto r = run("parley-server", {"--help"});
         QCOMPARE(r.exitCode, 0);
