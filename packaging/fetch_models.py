@@ -108,11 +108,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models-dir", type=Path, default=default_models_dir())
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
+    parser.add_argument("--manifest", type=Path, default=MANIFEST)
     parser.add_argument("--pip", default=f"{sys.executable} -m pip",
                         help="pip command used for downloads (default: this Python's pip)")
     args = parser.parse_args()
 
-    manifest = json.loads(MANIFEST.read_text())
+    manifest = json.loads(args.manifest.read_text())
     print(f"Default models -> {args.models_dir}", flush=True)
     try:
         needed = [e for e in manifest["files"]

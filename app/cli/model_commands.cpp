@@ -8,10 +8,10 @@
 #include <random>
 
 #include "commands.h"
+#include "inference/chat_template/json.h"
 #include "inference/cpu/matmul.h"
 #include "inference/generate/text_generator.h"
 #include "inference/runtime/loaded_model.h"
-#include "json_text.h"
 #include "options.h"
 
 namespace parley::cli {
@@ -29,6 +29,10 @@ std::unique_ptr<runtime::LoadedModel> loadOrReport(const Options& o) {
         return nullptr;
     }
     return std::move(loaded.value());
+}
+
+std::string jsonString(std::string_view s) {
+    return chat_template::toJson(chat_template::Value(s));
 }
 
 double peakRssMb() {

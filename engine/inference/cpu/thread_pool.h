@@ -8,7 +8,7 @@
 namespace parley::cpu {
 
 class ThreadPool {
-public:
+  public:
     explicit ThreadPool(int threads);  // threads <= 0: one per available core
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
@@ -18,7 +18,7 @@ public:
     // fn(begin, end, threadIndex) over disjoint ranges covering [0, n).
     void parallelFor(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn);
 
-private:
+  private:
     struct State;
     State* state_;
 };
