@@ -1,0 +1,331 @@
+#include "fake_engine.h"
+
+#include <QtTest>
+
+using namespace parley::serving;
+using parley::serving::testing::FakeEngine;
+
+namespace {
+
+std::vector<TokenId> makePrompt(size_t length, int seed, size_t sharedPrefix = 0) {
+    std::vector<TokenId> tokens(length);
+    for (size_t i = 0; i < length; ++i) {
+        tokens[i] = i < sharedPrefix ? TokenId(10 + i) : TokenId(5000 + seed * 1000 + int(i));
+    }
+    return tokens;
+}
+
+NewRequest makeRequest(RequestId id, std::string user, size_t promptLength, int32_t maxNew,
+                       Priority priority = Priority::Interactive) {
+    NewRequest r;
+    r.id = id;
+    r.user = std::move(user);
+    r.priority = priority;
+    r.prompt = makePrompt(promptLength, int(id));
+    r.maxNewTokens = maxNew;
+    return r;
+}
+
+struct Step {
+    SchedulerOutput output;
+    std::vector<FinishedRequest> finished;
+    std::string error;
+};
+
+struct Fixture {
+    Fixture(int32_t numBlocks, SchedulerConfig config)
+        : pool(numBlocks), cache(pool, 1), scheduler(config, pool, cache), engine(pool) {}
+
+    Step step() {
+        Step s;
+        s.output = scheduler.schedule();
+        std::vector<SampledToken> sampled;
+        s.error = engine.run(s.output, scheduler, sampled);
+        s.finished = scheduler.onStepDone(s.output, sampled);
+        return s;
+    }
+
+    BlockPool pool;
+    PrefixCache cache;
+    Scheduler scheduler;
+    FakeEngine engine;
+};
+
+std::vector<std::pair<RequestId, int32_t>> chunks(const SchedulerOutput& out) {
+    std::vector<std::pair<RequestId, int32_t>> result;
+    for (const ScheduledRequest& s : out.scheduled) {
+        result.emplace_back(s.id, int32_t(s.tokens.size()));
+    }
+    return result;
+}
+
+// What the fake model produces for `prompt` run alone.
+std::vector<TokenId> expectedOutput(std::vector<TokenId> sequence, int32_t count) {
+    std::vector<TokenId> generated;
+    for (int32_t i = 0; i < count; ++i) {
+        generated.push_back(FakeEngine::nextToken(sequence));
+        sequence.push_back(generated.back());
+    }
+    return generated;
+}
+
+using Chunks = std::vector<std::pair<RequestId, int32_t>>;
+
+}  // namespace
+
+class TestScheduler : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void decodesComeFirstAndPrefillIsChunkedToTheBudget();
+    void higherPriorityClassIsAdmittedFirst();
+    void usersTakeTurnsWithinAPriorityClass();
+    void fullWaitingQueueAnswersOverloaded();
+    void invalidRequestsAreRejected();
+    void sameSystemPromptIsSharedAcrossUsers();
+    void preemptsLowestPriorityAndRecomputesTheSameTokens();
+    void cancellationFreesBlocksWithinOneStep();
+    void forkedRequestsCopyTheSharedBlockBeforeWriting();
+    void finishesAtEos();
+};
+
+void TestScheduler::decodesComeFirstAndPrefillIsChunkedToTheBudget() {
+    Fixture f(64, {.tokenBudget = 32});
+    QCOMPARE(f.scheduler.add(makeRequest(1, "a", 20, 10)), AddResult::Accepted);
+    Step s = f.step();
+    QCOMPARE(s.error, std::string());
+    QCOMPARE(chunks(s.output), (Chunks{{1, 20}}));
+    QVERIFY(s.output.scheduled[0].samples);
+
+    QCOMPARE(f.scheduler.add(makeRequest(2, "b", 100, 10)), AddResult::Accepted);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 31}}));
+    QVERIFY(!s.output.scheduled[1].samples);
+    QCOMPARE(s.output.totalTokens, 32);
+
+    // A third arrival waits: the decode and the running prefill use the whole budget.
+    QCOMPARE(f.scheduler.add(makeRequest(3, "c", 10, 10)), AddResult::Accepted);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 31}}));
+    QCOMPARE(s.output.scheduled[1].startPosition, 31);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 31}}));
+    s = f.step();  // request 2 has 7 prompt tokens left; request 3 gets the rest
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 7}, {3, 10}}));
+    QVERIFY(s.output.scheduled[1].samples);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 1}, {3, 1}}));
+    QCOMPARE(s.error, std::string());
+}
+
+void TestScheduler::higherPriorityClassIsAdmittedFirst() {
+    Fixture f(64, {.tokenBudget = 16});
+    f.scheduler.add(makeRequest(1, "a", 16, 1, Priority::Background));
+    f.scheduler.add(makeRequest(2, "a", 16, 1, Priority::LongContext));
+    f.scheduler.add(makeRequest(3, "b", 16, 1, Priority::Interactive));
+    std::vector<RequestId> order;
+    for (int i = 0; i < 3; ++i) {
+        const Step s = f.step();
+        QCOMPARE(s.output.scheduled.size(), size_t(1));
+        order.push_back(s.output.scheduled[0].id);
+    }
+    QCOMPARE(order, (std::vector<RequestId>{3, 2, 1}));
+}
+
+void TestScheduler::usersTakeTurnsWithinAPriorityClass() {
+    Fixture f(64, {.tokenBudget = 16});
+    for (RequestId id = 1; id <= 4; ++id) {
+        f.scheduler.add(makeRequest(id, "alice", 16, 1));
+    }
+    for (RequestId id = 11; id <= 12; ++id) {
+        f.scheduler.add(makeRequest(id, "bob", 16, 1));
+    }
+    std::vector<RequestId> order;
+    for (int i = 0; i < 6; ++i) {
+        const Step s = f.step();
+        QCOMPARE(s.output.scheduled.size(), size_t(1));
+        QCOMPARE(s.finished.size(), size_t(1));
+        order.push_back(s.output.scheduled[0].id);
+    }
+    QCOMPARE(order, (std::vector<RequestId>{1, 11, 2, 12, 3, 4}));
+}
+
+void TestScheduler::fullWaitingQueueAnswersOverloaded() {
+    Fixture f(64, {.tokenBudget = 16, .maxWaiting = 2});
+    QCOMPARE(f.scheduler.add(makeRequest(1, "a", 16, 4)), AddResult::Accepted);
+    QCOMPARE(f.scheduler.add(makeRequest(2, "a", 16, 4)), AddResult::Accepted);
+    QCOMPARE(f.scheduler.add(makeRequest(3, "b", 16, 4)), AddResult::Overloaded);
+    QVERIFY(!f.scheduler.has(3));
+    QCOMPARE(f.scheduler.numWaiting(), 2);
+    f.step();  // admits request 1
+    QCOMPARE(f.scheduler.numWaiting(), 1);
+    QCOMPARE(f.scheduler.add(makeRequest(3, "b", 16, 4)), AddResult::Accepted);
+}
+
+void TestScheduler::invalidRequestsAreRejected() {
+    Fixture f(4, {});
+    QCOMPARE(f.scheduler.add(makeRequest(1, "a", 0, 4)), AddResult::Invalid);
+    QCOMPARE(f.scheduler.add(makeRequest(1, "a", 60, 5)), AddResult::Invalid);  // 65 > 64 slots
+    QCOMPARE(f.scheduler.add(makeRequest(1, "a", 60, 4)), AddResult::Accepted);
+    QCOMPARE(f.scheduler.add(makeRequest(1, "a", 10, 4)), AddResult::Invalid);  // id in use
+    QCOMPARE(f.scheduler.fork(9, 2, 4), AddResult::Invalid);                    // no such parent
+}
+
+void TestScheduler::sameSystemPromptIsSharedAcrossUsers() {
+    Fixture f(32, {.tokenBudget = 256});
+    NewRequest alice = makeRequest(1, "alice", 0, 2);
+    alice.prompt = makePrompt(64 + 3, 1, 64);
+    NewRequest bob = makeRequest(2, "bob", 0, 2);
+    bob.prompt = makePrompt(64 + 6, 2, 64);
+    NewRequest carol = makeRequest(3, "carol", 0, 2);
+    carol.prompt = makePrompt(64 + 3, 3, 0);
+
+    f.scheduler.add(alice);
+    const Step first = f.step();
+    QCOMPARE(first.output.scheduled[0].blockTable, (std::vector<BlockId>{0, 1, 2, 3, 4}));
+    f.scheduler.add(bob);
+    f.scheduler.add(carol);
+    const Step second = f.step();
+    QCOMPARE(second.error, std::string());
+    QCOMPARE(chunks(second.output), (Chunks{{1, 1}, {2, 6}, {3, 67}}));
+    const ScheduledRequest& bobChunk = second.output.scheduled[1];
+    QCOMPARE(bobChunk.startPosition, 64);
+    QCOMPARE(bobChunk.blockTable, (std::vector<BlockId>{0, 1, 2, 3, 5}));
+    QCOMPARE(f.cache.hitTokens(), 64);
+    for (BlockId id : second.output.scheduled[2].blockTable) {
+        QVERIFY(id > 5);
+        QCOMPARE(f.pool.refCount(id), 1);
+    }
+}
+
+void TestScheduler::preemptsLowestPriorityAndRecomputesTheSameTokens() {
+    // 6 blocks; an interactive request that grows past its blocks must take them from the
+    // background one, although the background request arrived first.
+    Fixture f(6, {.tokenBudget = 64});
+    NewRequest background = makeRequest(1, "bg", 31, 20, Priority::Background);
+    NewRequest interactive = makeRequest(2, "fg", 40, 30, Priority::Interactive);
+    f.scheduler.add(background);
+    f.scheduler.add(interactive);
+
+    std::vector<BlockId> backgroundTable;
+    std::vector<TokenId> backgroundTokens;
+    std::map<RequestId, std::vector<TokenId>> outputs;
+    bool preempted = false;
+    bool readmitted = false;
+    for (int i = 0; i < 200 && outputs.size() < 2; ++i) {
+        if (f.scheduler.has(1) && !preempted) {
+            backgroundTokens.assign(f.scheduler.tokens(1).begin(), f.scheduler.tokens(1).end());
+            backgroundTable.assign(f.scheduler.kvCache().blockTable(1).begin(),
+                                   f.scheduler.kvCache().blockTable(1).end());
+        }
+        const Step s = f.step();
+        QCOMPARE(s.error, std::string());
+        if (!s.output.preempted.empty()) {
+            QVERIFY(!preempted);
+            preempted = true;
+            QCOMPARE(s.output.preempted, std::vector<RequestId>{1});
+            QVERIFY(f.scheduler.kvCache().blockTable(1).empty());
+            QCOMPARE(f.scheduler.numComputed(1), 0);
+            QCOMPARE(f.scheduler.numWaiting(), 1);
+            // The tokens generated so far are kept for the recompute.
+            QCOMPARE(
+                std::vector<TokenId>(f.scheduler.tokens(1).begin(), f.scheduler.tokens(1).end()),
+                backgroundTokens);
+            // The interactive request got one of the blocks the background one held.
+            QCOMPARE(chunks(s.output), (Chunks{{2, 1}}));
+            const BlockId grown = s.output.scheduled[0].blockTable.back();
+            QVERIFY(std::find(backgroundTable.begin(), backgroundTable.end(), grown) !=
+                    backgroundTable.end());
+        }
+        for (const ScheduledRequest& chunk : s.output.scheduled) {
+            if (chunk.id == 1 && preempted && !readmitted) {
+                readmitted = true;
+                // Its full blocks were still cached, so the recompute starts past them.
+                QVERIFY(chunk.startPosition > 0);
+                QCOMPARE(chunk.startPosition % kBlockSize, 0);
+            }
+        }
+        for (const FinishedRequest& done : s.finished) {
+            QCOMPARE(done.reason, FinishReason::Length);
+            outputs[done.id] = done.generated;
+        }
+    }
+    QVERIFY(preempted);
+    QVERIFY(readmitted);
+    QCOMPARE(outputs[1], expectedOutput(background.prompt, 20));
+    QCOMPARE(outputs[2], expectedOutput(interactive.prompt, 30));
+    QCOMPARE(f.pool.numUsed(), 0);
+}
+
+void TestScheduler::cancellationFreesBlocksWithinOneStep() {
+    Fixture f(16, {.tokenBudget = 64});
+    f.scheduler.add(makeRequest(1, "a", 40, 50));
+    f.scheduler.add(makeRequest(2, "b", 20, 50, Priority::Background));
+    f.scheduler.add(makeRequest(3, "c", 20, 50, Priority::Background));
+    Step s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 40}, {2, 20}, {3, 4}}));
+    QCOMPARE(f.pool.numUsed(), 3 + 2 + 1);
+
+    QVERIFY(f.scheduler.cancel(1));
+    QVERIFY(f.scheduler.cancel(3));
+    QVERIFY(!f.scheduler.cancel(3));
+    // Freed at once; request 1's two full blocks stay in the prefix cache.
+    QCOMPARE(f.pool.numUsed(), 2);
+    QCOMPARE(f.pool.numCached(), 2);
+    QCOMPARE(f.pool.numFree(), 12);
+    QCOMPARE(f.scheduler.numRunning(), 1);
+
+    s = f.step();
+    QCOMPARE(s.output.cancelled, (std::vector<RequestId>{1, 3}));
+    QCOMPARE(chunks(s.output), (Chunks{{2, 1}}));
+    QVERIFY(!f.scheduler.has(1));
+    QVERIFY(!f.scheduler.has(3));
+
+    // Cancelling a request that still waits removes it from the queue.
+    f.scheduler.add(makeRequest(4, "d", 10, 5));
+    QCOMPARE(f.scheduler.numWaiting(), 1);
+    QVERIFY(f.scheduler.cancel(4));
+    QCOMPARE(f.scheduler.numWaiting(), 0);
+    s = f.step();
+    QCOMPARE(s.output.cancelled, std::vector<RequestId>{4});
+    QCOMPARE(chunks(s.output), (Chunks{{2, 1}}));
+    QCOMPARE(s.error, std::string());
+}
+
+void TestScheduler::forkedRequestsCopyTheSharedBlockBeforeWriting() {
+    Fixture f(16, {.tokenBudget = 64});
+    NewRequest parent = makeRequest(1, "a", 20, 6);
+    f.scheduler.add(parent);
+    Step s = f.step();
+    QCOMPARE(s.output.scheduled[0].blockTable, (std::vector<BlockId>{0, 1}));
+    // Parent has 21 tokens, 20 computed; the child continues from the same 21.
+    QCOMPARE(f.scheduler.fork(1, 2, 5), AddResult::Accepted);
+    QCOMPARE(f.pool.refCount(1), 2);
+    s = f.step();
+    QCOMPARE(s.error, std::string());
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 1}}));
+    // The parent is planned first, so it is the one that takes a private copy of block 1.
+    const std::vector<BlockCopy> expected{BlockCopy{.from = 1, .to = 2, .numSlots = 4}};
+    QCOMPARE(s.output.copies, expected);
+    QCOMPARE(s.output.scheduled[0].blockTable, (std::vector<BlockId>{0, 2}));
+    QCOMPARE(s.output.scheduled[1].blockTable, (std::vector<BlockId>{0, 1}));
+}
+
+void TestScheduler::finishesAtEos() {
+    Fixture f(16, {.tokenBudget = 64});
+    NewRequest r = makeRequest(1, "a", 10, 100);
+    const std::vector<TokenId> expected = expectedOutput(r.prompt, 3);
+    r.eos = expected[2];
+    f.scheduler.add(r);
+    std::vector<FinishedRequest> finished;
+    for (int i = 0; i < 10 && finished.empty(); ++i) {
+        finished = f.step().finished;
+    }
+    QCOMPARE(finished.size(), size_t(1));
+    QCOMPARE(finished[0].reason, FinishReason::Stop);
+    QCOMPARE(finished[0].generated, expected);
+    QCOMPARE(f.pool.numUsed(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestScheduler)
+#include "test_scheduler.moc"
