@@ -1,11 +1,14 @@
-// AVX-512 VNNI kernels on 256-bit vectors (AVX512VL): vpdpbusd does u8 x i8 dot products with
-// 32-bit accumulation in one instruction, vpdpwssd applies i16 sub-block scales. The 32 vector
-// registers allow a 4 x 4 tile of weight rows x tokens.
+// AVX-512 VNNI kernels: vpdpbusd does u8 x i8 dot products with 32-bit accumulation in one
+// instruction, vpdpwssd applies i16 sub-block scales. Few tokens use the shared row tiles on
+// 256-bit vectors (AVX512VL; the 32 vector registers allow 4 rows x 4 tokens); many tokens use
+// 512-bit interleaved row groups (kernels_avx512_prefill.inc).
 #include <immintrin.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <vector>
 
 #include "inference/cpu/matmul_kernels.h"
 #include "inference/cpu/quantized_activations.h"
@@ -39,11 +42,13 @@ constexpr int kTileRows = 4;
 constexpr int kTileTokens = 4;
 
 #include "inference/cpu/kernels_x86.inc"
+// Uses the formats and tiles of kernels_x86.inc.
+#include "inference/cpu/kernels_avx512_prefill.inc"
 
 }  // namespace
 
 RowRangeKernel avx512VnniKernel(quant::GgmlType type) {
-    return x86Kernel(type);
+    return vnniKernel(type);
 }
 
 }  // namespace parley::cpu::detail
