@@ -76,18 +76,6 @@ void scale(float* y, float s, int64_t n) {
 
 namespace {
 
-float dotF16Scalar(const float* a, const uint16_t* b, int64_t n) {
-    float sum = 0.f;
-    for (int64_t i = 0; i < n; ++i)
-        sum += a[i] * quant::f16ToF32(b[i]);
-    return sum;
-}
-
-void axpyF16Scalar(float alpha, const uint16_t* x, float* y, int64_t n) {
-    for (int64_t i = 0; i < n; ++i)
-        y[i] += alpha * quant::f16ToF32(x[i]);
-}
-
 void fromF16Scalar(const uint16_t* x, float* out, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
         out[i] = quant::f16ToF32(x[i]);
@@ -108,40 +96,6 @@ void axpyScalar(float alpha, const float* x, float* y, int64_t n) {
 void toF16Scalar(const float* x, uint16_t* out, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
         out[i] = quant::f32ToF16(x[i]);
-}
-
-__attribute__((target("avx2,fma,f16c"))) float dotF16Avx2(const float* a, const uint16_t* b,
-                                                          int64_t n) {
-    __m256 acc0 = _mm256_setzero_ps();
-    __m256 acc1 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m256 b0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
-        const __m256 b1 =
-            _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i + 8)));
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), b0, acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), b1, acc1);
-    }
-    __m256 acc = _mm256_add_ps(acc0, acc1);
-    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    lo = _mm_hadd_ps(lo, lo);
-    lo = _mm_hadd_ps(lo, lo);
-    float sum = _mm_cvtss_f32(lo);
-    for (; i < n; ++i)
-        sum += a[i] * quant::f16ToF32(b[i]);
-    return sum;
-}
-
-__attribute__((target("avx2,fma,f16c"))) void axpyF16Avx2(float alpha, const uint16_t* x, float* y,
-                                                          int64_t n) {
-    const __m256 va = _mm256_set1_ps(alpha);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 vx = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
-        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, vx, _mm256_loadu_ps(y + i)));
-    }
-    for (; i < n; ++i)
-        y[i] += alpha * quant::f16ToF32(x[i]);
 }
 
 __attribute__((target("avx2,fma,f16c"))) void toF16Avx2(const float* x, uint16_t* out, int64_t n) {
@@ -225,12 +179,8 @@ __attribute__((target("avx2,fma"))) void axpyRowsAvx2(const float* weights, int6
 }
 
 struct VectorKernels {
-    float (*dotF16)(const float*, const uint16_t*, int64_t);
-    void (*axpyF16)(float, const uint16_t*, float*, int64_t);
     void (*convert)(const float*, uint16_t*, int64_t);
     void (*fromF16)(const uint16_t*, float*, int64_t);
-    float (*dot)(const float*, const float*, int64_t);
-    void (*axpy)(float, const float*, float*, int64_t);
     void (*dotRows)(const float*, int64_t, int64_t, const float*, float*, int64_t);
     void (*axpyRows)(const float*, int64_t, int64_t, const float*, float*, int64_t);
 };
@@ -239,24 +189,14 @@ const VectorKernels& vectorKernels() {
     static const VectorKernels kernels = [] {
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            return VectorKernels{dotF16Avx2, axpyF16Avx2, toF16Avx2,   fromF16Avx2,
-                                 dotAvx2,    axpyAvx2,    dotRowsAvx2, axpyRowsAvx2};
+            return VectorKernels{toF16Avx2, fromF16Avx2, dotRowsAvx2, axpyRowsAvx2};
         }
-        return VectorKernels{dotF16Scalar, axpyF16Scalar, toF16Scalar,   fromF16Scalar,
-                             dotScalar,    axpyScalar,    dotRowsScalar, axpyRowsScalar};
+        return VectorKernels{toF16Scalar, fromF16Scalar, dotRowsScalar, axpyRowsScalar};
     }();
     return kernels;
 }
 
 }  // namespace
-
-float dotF16(const float* a, const uint16_t* b, int64_t n) {
-    return vectorKernels().dotF16(a, b, n);
-}
-
-void axpyF16(float alpha, const uint16_t* x, float* y, int64_t n) {
-    vectorKernels().axpyF16(alpha, x, y, n);
-}
 
 void toF16(const float* x, uint16_t* out, int64_t n) {
     vectorKernels().convert(x, out, n);
@@ -264,14 +204,6 @@ void toF16(const float* x, uint16_t* out, int64_t n) {
 
 void fromF16(const uint16_t* x, float* out, int64_t n) {
     vectorKernels().fromF16(x, out, n);
-}
-
-float dot(const float* a, const float* b, int64_t n) {
-    return vectorKernels().dot(a, b, n);
-}
-
-void axpy(float alpha, const float* x, float* y, int64_t n) {
-    vectorKernels().axpy(alpha, x, y, n);
 }
 
 void dotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,

@@ -1,6 +1,6 @@
 // Element-wise and reduction kernels of the forward pass that are not matrix products: norms,
-// rotary embeddings, activations, and the f16 rows of the KV cache. Each has a scalar version; the
-// f16 kernels also have an AVX2+F16C version picked once at run time.
+// rotary embeddings, activations, f16 rows of the KV cache, attention row kernels. Each has a scalar
+// version; the f16 conversions and row kernels also an AVX2+F16C one, picked once at run time.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +23,9 @@ void gatedActivation(float* gate, const float* up, int64_t n, model::FfnActivati
 void add(float* y, const float* x, int64_t n);  // y += x
 void scale(float* y, float s, int64_t n);       // y *= s
 
-// f16 rows (KV cache).
-float dotF16(const float* a, const uint16_t* b, int64_t n);         // sum a[i] * b[i]
-void axpyF16(float alpha, const uint16_t* x, float* y, int64_t n);  // y += alpha * x
+// f16 rows of the KV cache <-> f32.
 void toF16(const float* x, uint16_t* out, int64_t n);
 void fromF16(const uint16_t* x, float* out, int64_t n);
-// f32 rows.
-float dot(const float* a, const float* b, int64_t n);
-void axpy(float alpha, const float* x, float* y, int64_t n);  // y += alpha * x
 // Many rows against one vector, without a dispatch per row (attention's inner loops):
 // out[r * outStride] = dot(rows + r * n, x)   for r < nRows
 void dotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
