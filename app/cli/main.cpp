@@ -31,12 +31,17 @@ commands:
   bench --model FILE [--threads N] [--prompt-tokens 512] [--gen-tokens 128]
         [--repetitions 3] [--json]
                              prefill and decode tokens/s like llama-bench's pp512/tg128
+  bench --model FILE --concurrency C[,C...] [--threads N] [--gen-tokens 128] [--json]
+                             C chat streams at once through the serving engine, each
+                             generating exactly gen-tokens: aggregate and per-stream
+                             tokens/s, TTFT p50/p90/p99 (--json: one object per C)
   devices                    list the compute backends this build can use
 
 options:
   -h, --help                 show this help
 )";
 
+#ifdef PARLEY_HAVE_CUDA
 // The CUDA backend is a plug-in next to the executable's lib/ folder, loaded only when asked for.
 std::string describeCudaPlugin() {
     std::error_code ec;
@@ -53,6 +58,7 @@ std::string describeCudaPlugin() {
     describe(buf, sizeof buf);
     return std::string("plug-in ") + plugin.string() + ": " + buf;
 }
+#endif
 
 int runDevices() {
     std::cout << "cpu: available (" << parley::cpu::isaName(parley::cpu::detectedIsa()) << ")\n";

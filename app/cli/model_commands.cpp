@@ -8,6 +8,7 @@
 #include <random>
 
 #include "commands.h"
+#include "concurrency_bench.h"
 #include "inference/chat_template/json.h"
 #include "inference/cpu/matmul.h"
 #include "inference/generate/text_generator.h"
@@ -150,9 +151,10 @@ int runGenerate(const std::vector<std::string>& args) {
 }
 
 int runBench(const std::vector<std::string>& args) {
-    const auto o = Options::parse(
-        args, {"--model", "--threads", "--prompt-tokens", "--gen-tokens", "--repetitions"},
-        {"--json"});
+    const auto o = Options::parse(args,
+                                  {"--model", "--threads", "--prompt-tokens", "--gen-tokens",
+                                   "--repetitions", "--concurrency"},
+                                  {"--json"});
     if (!o)
         return 2;
     const auto threads = o->getInt("--threads", 0);
@@ -169,6 +171,8 @@ int runBench(const std::vector<std::string>& args) {
     const auto loaded = loadOrReport(*o);
     if (!loaded)
         return 2;
+    if (o->has("--concurrency"))
+        return runConcurrencyBench(*o, *loaded, int(*threads), int32_t(*genTokens));
     const auto& m = loaded->model();
     const int32_t nVocab = m.hparams().nVocab;
     cpu::ThreadPool pool{int(*threads)};

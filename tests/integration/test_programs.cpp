@@ -115,6 +115,14 @@ class TestPrograms : public QObject {
         const auto b = QJsonDocument::fromJson(bench.out.toUtf8()).object();
         QVERIFY(b["prefill_tokens_per_s"].toDouble() > 0);
         QVERIFY(b["decode_tokens_per_s"].toDouble() > 0);
+
+        auto streams = run("parley-cli", {"bench", "--model", model, "--concurrency", "3",
+                                          "--gen-tokens", "8", "--json"});
+        QCOMPARE(streams.exitCode, 0);
+        const auto lines = streams.out.trimmed().split('\n');
+        const auto c = QJsonDocument::fromJson(lines.last().toUtf8()).object();
+        QVERIFY2(c["aggregate_decode_tokens_per_s"].toDouble() > 0, qPrintable(streams.out));
+        QVERIFY(c["ttft_ms_p50"].toDouble() > 0);
     }
 
     void cliGenerateRejectsBadInput() {
