@@ -1,0 +1,18 @@
+// The store's schema as an ordered list of numbered migrations. A migration is never edited once
+// released; schema changes append a new one.
+#pragma once
+
+#include <vector>
+
+namespace parley::store {
+
+struct Migration {
+    int version;
+    const char* description;
+    // One SQL statement each: the SQLite driver executes a single statement per query.
+    std::vector<const char*> statements;
+};
+
+const std::vector<Migration>& migrations();
+
+}  // namespace parley::store

@@ -1,0 +1,23 @@
+// Turns Qt SQL failures into parley::Error with the store's context prefix, and binds values.
+#pragma once
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QString>
+
+#include "common/result.h"
+
+namespace parley::store {
+
+// "store: <context>: <driver text>"
+Error sqlError(const QString& context, const QSqlError& error);
+
+// Prepares and executes `query`; on failure the error names `context`.
+Status execPrepared(QSqlQuery& query, const QString& context);
+
+Error storeError(const QString& message);
+
+// Qt binds a null QString as SQL NULL; NOT NULL text columns take an empty string instead.
+QVariant textValue(const QString& text);
+
+}  // namespace parley::store
