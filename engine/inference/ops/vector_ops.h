@@ -1,6 +1,7 @@
 // Element-wise and reduction kernels of the forward pass that are not matrix products: norms,
-// rotary embeddings, activations, f16 rows of the KV cache, attention row kernels. Each has a scalar
-// version; the f16 conversions and row kernels also an AVX2+F16C one, picked once at run time.
+// rotary embeddings, activations, f16 rows of the KV cache, attention row kernels. Each has a
+// scalar version; the f16 conversions and row kernels also an AVX2+F16C one, picked once at run
+// time.
 #pragma once
 
 #include <cstdint>
