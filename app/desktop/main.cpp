@@ -1,4 +1,5 @@
 #include <QGuiApplication>
+#include <QIcon>
 #include <QQmlApplicationEngine>
 #include <QtQml/QQmlExtensionPlugin>
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     QGuiApplication::setApplicationName("Parley");
     QGuiApplication::setOrganizationName("Parley");
     QGuiApplication::setApplicationVersion(PARLEY_VERSION);
+    QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/parley.svg")));
 
     QQmlApplicationEngine engine;
     QObject::connect(

@@ -37,6 +37,10 @@ for _ in $(seq 150); do
         echo "PASS: window \"Parley\" is mapped"
         echo "$geometry"
         echo "$geometry" | grep -q "IsViewable" || { echo "FAIL: window not viewable"; exit 1; }
+        window=$(xwininfo -display "$display" -name Parley | sed -n 's/.*Window id: \(0x[0-9a-f]*\).*/\1/p')
+        xprop -display "$display" -id "$window" _NET_WM_ICON | grep -q "Icon (" ||
+            { echo "FAIL: the window has no icon (resources/icons/parley.svg)"; exit 1; }
+        echo "PASS: window icon set"
         exit 0
     fi
     sleep 0.2
