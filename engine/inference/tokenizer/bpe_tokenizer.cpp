@@ -2,6 +2,7 @@
 
 #include <queue>
 
+#include "inference/tokenizer/symbol_chain.h"
 #include "inference/tokenizer/unicode.h"
 
 namespace parley::tokenizer {
@@ -19,14 +20,6 @@ std::array<char32_t, 256> gpt2ByteMap() {
     }
     return map;
 }
-
-struct Symbol {
-    uint32_t start;
-    uint32_t length;  // 0 once merged into its left neighbour
-    int32_t prev;
-    int32_t next;
-    TokenId id;  // -1 when the symbol's text is not a token
-};
 
 struct Bigram {
     int32_t rank;
@@ -106,25 +99,16 @@ void BpeTokenizer::encodePiece(std::string_view mapped, std::vector<TokenId>& ou
             return;
         }
     }
-    std::vector<Symbol> symbols;
-    symbols.reserve(mapped.size());
-    for (std::size_t offset = 0; offset < mapped.size();) {
-        const std::size_t length =
-            std::min(unicode::sequenceLength(static_cast<unsigned char>(mapped[offset])),
-                     mapped.size() - offset);
-        const int32_t index = int32_t(symbols.size());
-        const TokenId id = vocab_.find(mapped.substr(offset, length)).value_or(-1);
-        symbols.push_back({uint32_t(offset), uint32_t(length), index - 1,
-                           offset + length == mapped.size() ? -1 : index + 1, id});
-        offset += length;
-    }
+    SymbolChain symbols(mapped);
+    for (int32_t i = 0; i < symbols.size(); ++i)
+        symbols[i].id = vocab_.find(symbols.text(symbols[i])).value_or(-1);
 
     std::priority_queue<Bigram> queue;
     const auto tryPair = [&](int32_t left, int32_t right) {
         if (left < 0 || right < 0)
             return;
-        const Symbol& l = symbols[std::size_t(left)];
-        const Symbol& r = symbols[std::size_t(right)];
+        const Symbol& l = symbols[left];
+        const Symbol& r = symbols[right];
         if (l.id < 0 || r.id < 0)
             return;
         const auto it = merges_.find(pairKey(l.id, r.id));
@@ -132,38 +116,32 @@ void BpeTokenizer::encodePiece(std::string_view mapped, std::vector<TokenId>& ou
             return;
         queue.push({it->second.rank, left, right, l.length, r.length, it->second.result});
     };
-    for (int32_t i = 1; i < int32_t(symbols.size()); ++i)
+    for (int32_t i = 1; i < symbols.size(); ++i)
         tryPair(i - 1, i);
 
     while (!queue.empty()) {
         const Bigram bigram = queue.top();
         queue.pop();
-        Symbol& left = symbols[std::size_t(bigram.left)];
-        Symbol& right = symbols[std::size_t(bigram.right)];
-        if (left.length != bigram.leftLength || right.length != bigram.rightLength)
+        Symbol& left = symbols[bigram.left];
+        if (left.length != bigram.leftLength || symbols[bigram.right].length != bigram.rightLength)
             continue;
-        left.length += right.length;
+        symbols.merge(bigram.left, bigram.right);
         left.id = bigram.result;
-        right.length = 0;
-        left.next = right.next;
-        if (right.next >= 0)
-            symbols[std::size_t(right.next)].prev = bigram.left;
         tryPair(left.prev, bigram.left);
         tryPair(bigram.left, left.next);
     }
 
-    for (int32_t i = 0; i >= 0; i = symbols[std::size_t(i)].next) {
-        const Symbol& symbol = symbols[std::size_t(i)];
+    symbols.forEach([&](const Symbol& symbol) {
         if (symbol.id >= 0) {
             out.push_back(symbol.id);
-            continue;
+            return;
         }
         // No token for this symbol: emit whichever of its single bytes are tokens.
-        for (const char c : mapped.substr(symbol.start, symbol.length)) {
+        for (const char c : symbols.text(symbol)) {
             if (const auto id = vocab_.find(std::string_view(&c, 1)))
                 out.push_back(*id);
         }
-    }
+    });
 }
 
 std::string BpeTokenizer::normalTokenBytes(TokenId id) const {

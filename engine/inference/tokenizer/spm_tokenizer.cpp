@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <queue>
 
+#include "inference/tokenizer/symbol_chain.h"
 #include "inference/tokenizer/unicode.h"
 
 namespace parley::tokenizer {
@@ -30,13 +31,6 @@ int16_t parseByteToken(std::string_view text) {
     }
     return value;
 }
-
-struct Symbol {
-    uint32_t start;
-    uint32_t length;  // 0 once merged into its left neighbour
-    int32_t prev;
-    int32_t next;
-};
 
 struct Bigram {
     float score;
@@ -95,54 +89,39 @@ void SpmTokenizer::encodeText(std::string_view raw, bool startsSegment,
         return;
 
     // One symbol per UTF-8 character (by lead byte, as SentencePiece splits).
-    std::vector<Symbol> symbols;
-    symbols.reserve(text.size());
-    for (std::size_t offset = 0; offset < text.size();) {
-        const std::size_t length =
-            std::min(unicode::sequenceLength(static_cast<unsigned char>(text[offset])),
-                     text.size() - offset);
-        const int32_t index = int32_t(symbols.size());
-        symbols.push_back({uint32_t(offset), uint32_t(length), index - 1,
-                           offset + length == text.size() ? -1 : index + 1});
-        offset += length;
-    }
+    SymbolChain symbols(text);
 
     std::priority_queue<Bigram> queue;
     const auto tryPair = [&](int32_t left, int32_t right) {
         if (left < 0 || right < 0)
             return;
-        const Symbol& l = symbols[std::size_t(left)];
-        const uint32_t length = l.length + symbols[std::size_t(right)].length;
+        const Symbol& l = symbols[left];
+        const uint32_t length = l.length + symbols[right].length;
         if (const auto id = vocab_.find(std::string_view(text).substr(l.start, length)))
             queue.push({vocab_.score(*id), left, right, length});
     };
-    for (int32_t i = 1; i < int32_t(symbols.size()); ++i)
+    for (int32_t i = 1; i < symbols.size(); ++i)
         tryPair(i - 1, i);
 
     while (!queue.empty()) {
         const Bigram bigram = queue.top();
         queue.pop();
-        Symbol& left = symbols[std::size_t(bigram.left)];
-        Symbol& right = symbols[std::size_t(bigram.right)];
+        const Symbol& left = symbols[bigram.left];
+        const Symbol& right = symbols[bigram.right];
         if (left.length == 0 || right.length == 0 || left.length + right.length != bigram.length)
             continue;
-        left.length += right.length;
-        right.length = 0;
-        left.next = right.next;
-        if (right.next >= 0)
-            symbols[std::size_t(right.next)].prev = bigram.left;
+        symbols.merge(bigram.left, bigram.right);
         tryPair(left.prev, bigram.left);
         tryPair(bigram.left, left.next);
     }
 
-    for (int32_t i = 0; i >= 0; i = symbols[std::size_t(i)].next) {
-        const Symbol& symbol = symbols[std::size_t(i)];
-        const std::string_view piece = std::string_view(text).substr(symbol.start, symbol.length);
+    symbols.forEach([&](const Symbol& symbol) {
+        const std::string_view piece = symbols.text(symbol);
         if (const auto id = vocab_.find(piece))
             out.push_back(*id);
         else
             appendBytes(piece, out);
-    }
+    });
 }
 
 std::string SpmTokenizer::normalTokenBytes(TokenId id) const {
