@@ -10,23 +10,12 @@
 #include "store/message_repository.h"
 #include "store/migrations.h"
 #include "store/user_repository.h"
+#include "store_test_support.h"
 
 using namespace parley::store;
+using parley::store::testing::draft;
 
 namespace {
-
-NewMessage draft(const QString& conversationId, const QString& parentId, const QString& role,
-                 const QString& content, MessageStatus status = MessageStatus::Complete,
-                 const QString& model = {}) {
-    NewMessage message;
-    message.conversationId = conversationId;
-    message.parentId = parentId;
-    message.role = role;
-    message.content = content;
-    message.status = status;
-    message.model = model;
-    return message;
-}
 
 QVariant scalar(Database& db, const QString& sql) {
     QSqlQuery query(db.connection());

@@ -9,23 +9,12 @@
 #include "store/database.h"
 #include "store/message_repository.h"
 #include "store/user_repository.h"
+#include "store_test_support.h"
 
 using namespace parley::store;
+using parley::store::testing::draft;
 
 namespace {
-
-NewMessage draft(const QString& conversationId, const QString& parentId, const QString& role,
-                 const QString& content, MessageStatus status = MessageStatus::Complete,
-                 const QString& model = {}) {
-    NewMessage message;
-    message.conversationId = conversationId;
-    message.parentId = parentId;
-    message.role = role;
-    message.content = content;
-    message.status = status;
-    message.model = model;
-    return message;
-}
 
 QStringList ids(const std::vector<Conversation>& list) {
     QStringList out;
