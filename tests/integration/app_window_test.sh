@@ -37,9 +37,17 @@ for _ in $(seq 150); do
         echo "PASS: window \"Parley\" is mapped"
         echo "$geometry"
         echo "$geometry" | grep -q "IsViewable" || { echo "FAIL: window not viewable"; exit 1; }
-        window=$(xwininfo -display "$display" -name Parley | sed -n 's/.*Window id: \(0x[0-9a-f]*\).*/\1/p')
-        xprop -display "$display" -id "$window" _NET_WM_ICON | grep -q "Icon (" ||
-            { echo "FAIL: the window has no icon (resources/icons/parley.svg)"; exit 1; }
+        # Qt also creates a 1x1 helper window titled Parley; the icon is on the top-level one, and
+        # may be set a moment after the window is mapped.
+        icon=""
+        for _ in $(seq 25); do
+            for window in $(xwininfo -display "$display" -root -tree | awk '/"Parley": \(/ {print $1}'); do
+                xprop -display "$display" -id "$window" _NET_WM_ICON | grep -q "Icon (" && icon=yes
+            done
+            [ -n "$icon" ] && break
+            sleep 0.2
+        done
+        [ -n "$icon" ] || { echo "FAIL: the window has no icon (resources/icons/parley.svg)"; exit 1; }
         echo "PASS: window icon set"
         exit 0
     fi
