@@ -43,6 +43,7 @@ struct NewMessage {
     QString content;
     MessageStatus status = MessageStatus::Complete;
     QString model;
+    QString attachmentsJson = QStringLiteral("[]");  // files whose text goes with the message
 };
 
 // The outcome of a generation, written when a streaming answer ends.

@@ -85,6 +85,8 @@ Result<Message> MessageRepository::append(const NewMessage& draft) {
     m.content = draft.content;
     m.status = draft.status;
     m.model = draft.model;
+    m.attachmentsJson =
+        draft.attachmentsJson.isEmpty() ? QStringLiteral("[]") : draft.attachmentsJson;
     m.createdAt = db_.nextTimestamp();
     m.updatedAt = m.createdAt;
     const QString context =
@@ -104,7 +106,7 @@ Result<Message> MessageRepository::append(const NewMessage& draft) {
         }
         query.prepare(QStringLiteral(
             "INSERT INTO messages (id, conversation_id, parent_id, role, content, status, model, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            "created_at, updated_at, attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         query.addBindValue(m.id);
         query.addBindValue(m.conversationId);
         query.addBindValue(m.parentId.isEmpty() ? QVariant() : QVariant(m.parentId));
@@ -114,6 +116,7 @@ Result<Message> MessageRepository::append(const NewMessage& draft) {
         query.addBindValue(textValue(m.model));
         query.addBindValue(m.createdAt);
         query.addBindValue(m.updatedAt);
+        query.addBindValue(textValue(m.attachmentsJson));
         if (Status done = execPrepared(query, context); !done) {
             return done;
         }

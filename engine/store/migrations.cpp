@@ -75,7 +75,7 @@ const Migration kInitialSchema{
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> all{kInitialSchema};
+    static const std::vector<Migration> all{kInitialSchema, chatPipelineSchema(), accountsSchema()};
     return all;
 }
 

@@ -15,4 +15,9 @@ struct Migration {
 
 const std::vector<Migration>& migrations();
 
+// Version 2 (migration_chat.cpp): summaries, context reports, accepted requests, usage.
+const Migration& chatPipelineSchema();
+// Version 3 (migration_accounts.cpp): logins, roles, API keys, sessions, usage ledger.
+const Migration& accountsSchema();
+
 }  // namespace parley::store
