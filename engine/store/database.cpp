@@ -180,18 +180,22 @@ Status Database::migrate() {
 }
 
 Status Database::inTransaction(const QString& context, const std::function<Status()>& body) {
-    if (!connection_.transaction()) {
-        return sqlError(context + QStringLiteral(": begin"), connection_.lastError());
+    // IMMEDIATE takes the write lock up front (waiting up to the busy timeout). A deferred BEGIN
+    // would start as a reader and fail at once with "database is locked" when another connection
+    // (the gateway's accounts and ledger share the file) committed before this one's first write.
+    QSqlQuery control(connection_);
+    if (!control.exec(QStringLiteral("BEGIN IMMEDIATE"))) {
+        return sqlError(context + QStringLiteral(": begin"), control.lastError());
     }
     Status result = body();
-    if (result && !connection_.commit()) {
-        result = sqlError(context + QStringLiteral(": commit"), connection_.lastError());
+    if (result && !control.exec(QStringLiteral("COMMIT"))) {
+        result = sqlError(context + QStringLiteral(": commit"), control.lastError());
     }
-    if (!result && !connection_.rollback()) {
+    if (!result && !control.exec(QStringLiteral("ROLLBACK"))) {
         // SQLite may already have rolled back on its own (e.g. SQLITE_FULL); the original error
         // is the one to report.
         qCWarning(lcStore).noquote()
-            << "rollback after failure in" << context << ":" << connection_.lastError().text();
+            << "rollback after failure in" << context << ":" << control.lastError().text();
     }
     return result;
 }

@@ -27,8 +27,12 @@ Run run(const QString& program, const QStringList& args, const QProcessEnvironme
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-QJsonObject getJson(QNetworkAccessManager& nam, const QUrl& url, int* status) {
-    QNetworkReply* reply = nam.get(QNetworkRequest(url));
+QJsonObject getJson(QNetworkAccessManager& nam, const QUrl& url, int* status,
+                    const QByteArray& apiKey = {}) {
+    QNetworkRequest request(url);
+    if (!apiKey.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + apiKey);
+    QNetworkReply* reply = nam.get(request);
     QSignalSpy done(reply, &QNetworkReply::finished);
     if (!done.wait(10000))
         return {};
@@ -103,7 +107,9 @@ class TestPrograms : public QObject {
                                        "0.7", "--seed", "1", "--max-tokens", "120"});
         QCOMPARE(chat.exitCode, 0);
         QVERIFY2(chat.out.contains("1.") && chat.out.contains("2."), qPrintable(chat.out));
-        QVERIFY(chat.err.contains("finish: stop"));
+        // Sampled text: it may end by itself or at the token limit, but it must say which.
+        QVERIFY2(QRegularExpression("finish: (stop|length);").match(chat.err).hasMatch(),
+                 qPrintable(chat.err));
         auto again = run("parley-cli", {"generate", "--model", model, "--prompt",
                                         "Give me three tips for staying healthy.", "--temperature",
                                         "0.7", "--seed", "1", "--max-tokens", "120"});
@@ -152,9 +158,11 @@ class TestPrograms : public QObject {
     }
 
     void serverAnswersHttp() {
-        // A models directory with one real GGUF header and one broken file.
+        // A models directory with a header-only GGUF (no weights: cannot be served) and a broken
+        // file: the server starts, says why each is not served, and is not ready.
         QTemporaryDir models;
-        QVERIFY(models.isValid());
+        QTemporaryDir data;
+        QVERIFY(models.isValid() && data.isValid());
         QFile::copy(QStringLiteral(PARLEY_TEST_DATA_DIR) + "/fuzz/gguf/seed_llama.gguf",
                     models.filePath("tiny.gguf"));
         QFile broken(models.filePath("broken.gguf"));
@@ -162,15 +170,19 @@ class TestPrograms : public QObject {
         broken.write("GGUF");
         broken.close();
 
+        const QByteArray key = "test-programs-bootstrap-key-0123456789abcdef";
         QProcess server;
         server.start(kBin + "/parley-server",
-                     {"--host", "127.0.0.1", "--port", "0", "--models-dir", models.path()});
+                     {"--host", "127.0.0.1", "--port", "0", "--models-dir", models.path(),
+                      "--data-dir", data.path(), "--bootstrap-api-key", QString::fromLatin1(key)});
         QVERIFY(server.waitForStarted());
         QRegularExpression portRe("listening on http://127\\.0\\.0\\.1:(\\d+)");
         QRegularExpressionMatch m;
         QTRY_VERIFY_WITH_TIMEOUT(
-            (m = portRe.match(QString::fromUtf8(server.peek(4096)))).hasMatch(), 10000);
+            (m = portRe.match(QString::fromUtf8(server.peek(8192)))).hasMatch(), 10000);
         const QString base = "http://127.0.0.1:" + m.captured(1);
+        const QString log = QString::fromUtf8(server.readAllStandardError());
+        QVERIFY2(log.contains("broken.gguf") && log.contains("tiny.gguf"), qPrintable(log));
 
         QNetworkAccessManager nam;
         int status = 0;
@@ -178,40 +190,50 @@ class TestPrograms : public QObject {
         QCOMPARE(status, 200);
         QCOMPARE(health["status"].toString(), QString("ok"));
 
-        auto ready = getJson(nam, QUrl(base + "/readyz"), &status);
-        QCOMPARE(status, 200);
+        getJson(nam, QUrl(base + "/readyz"), &status);
+        QCOMPARE(status, 503);
 
-        auto list = getJson(nam, QUrl(base + "/v1/models"), &status);
+        // A key is required even on loopback.
+        auto refused = getJson(nam, QUrl(base + "/v1/models"), &status);
+        QCOMPARE(status, 401);
+        QCOMPARE(refused["error"].toObject()["type"].toString(), QString("authentication_error"));
+
+        auto list = getJson(nam, QUrl(base + "/v1/models"), &status, key);
         QCOMPARE(status, 200);
         QCOMPARE(list["object"].toString(), QString("list"));
-        const auto data = list["data"].toArray();
-        QCOMPARE(data.size(), 1);  // the broken file is not offered
-        QCOMPARE(data[0].toObject()["id"].toString(), QString("tiny"));
-        QCOMPARE(data[0].toObject()["architecture"].toString(), QString("llama"));
+        QCOMPARE(list["data"].toArray().size(), 0);  // neither file can be served
 
-        auto missing = getJson(nam, QUrl(base + "/v1/nothing"), &status);
+        auto missing = getJson(nam, QUrl(base + "/v1/nothing"), &status, key);
         QCOMPARE(status, 404);
-        QCOMPARE(missing["error"].toObject()["code"].toString(), QString("not_found"));
+        QCOMPARE(missing["error"].toObject()["type"].toString(), QString("invalid_request_error"));
 
         server.terminate();
-        QVERIFY(server.waitForFinished(5000));
+        QVERIFY(server.waitForFinished(10000));
+        QCOMPARE(server.exitCode(), 0);
     }
 
     void serverNotReadyWithoutModels() {
         QTemporaryDir empty;
+        QTemporaryDir data;
         QProcess server;
-        server.start(kBin + "/parley-server", {"--port", "0", "--models-dir", empty.path()});
-        QRegularExpression portRe(":(\\d+) \\(models");
+        server.start(kBin + "/parley-server",
+                     {"--port", "0", "--models-dir", empty.path(), "--data-dir", data.path()});
+        QRegularExpression portRe("listening on http://127\\.0\\.0\\.1:(\\d+)");
         QRegularExpressionMatch m;
         QTRY_VERIFY_WITH_TIMEOUT(
-            (m = portRe.match(QString::fromUtf8(server.peek(4096)))).hasMatch(), 10000);
+            (m = portRe.match(QString::fromUtf8(server.peek(8192)))).hasMatch(), 10000);
         QNetworkAccessManager nam;
         int status = 0;
         auto ready = getJson(nam, QUrl("http://127.0.0.1:" + m.captured(1) + "/readyz"), &status);
         QCOMPARE(status, 503);
         QVERIFY(ready["reason"].toString().contains(empty.path()));
+        // With no key given, the admin's first key is generated and kept in a 0600 file.
+        const QFileInfo keyFile(data.filePath("bootstrap-admin-key"));
+        QVERIFY(keyFile.exists());
+        QCOMPARE(keyFile.permissions() & (QFile::ReadGroup | QFile::ReadOther),
+                 QFile::Permissions());
         server.terminate();
-        QVERIFY(server.waitForFinished(5000));
+        QVERIFY(server.waitForFinished(10000));
     }
 
     void appWithoutDisplayExplains() {
