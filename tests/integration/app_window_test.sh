@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Starts the desktop app on a real X server (Xvfb) and checks that a top-level window titled
-# "Parley" is mapped; saves a screenshot (xwd) next to the build for people to look at.
+# "Parley" is mapped and that the default model becomes ready; saves a screenshot (xwd) next to
+# the build for people to look at, and prints the startup times the app logs.
 set -euo pipefail
 app="$1"
 shots="$2"
 mkdir -p "$shots"
+
+# A fresh profile (settings and conversations) in a scratch folder; the installed models as usual.
+export PARLEY_MODELS_DIR="${PARLEY_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/parley/models}"
+profile=$(mktemp -d)
+export XDG_DATA_HOME="$profile/data" XDG_CONFIG_HOME="$profile/config"
 
 display=""
 for n in $(seq 90 140); do
@@ -19,6 +25,7 @@ cleanup() {
     [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
     kill "$xvfb" 2>/dev/null || true
     wait 2>/dev/null || true
+    rm -rf "$profile"
 }
 trap cleanup EXIT
 for _ in $(seq 50); do xwininfo -display "$display" -root >/dev/null 2>&1 && break; sleep 0.1; done
@@ -49,6 +56,10 @@ for _ in $(seq 150); do
         done
         [ -n "$icon" ] || { echo "FAIL: the window has no icon (resources/icons/parley.svg)"; exit 1; }
         echo "PASS: window icon set"
+        for _ in $(seq 100); do grep -q "ready:" "$shots/app.log" && break; sleep 0.1; done
+        grep -E "first frame|ready:" "$shots/app.log" || true
+        grep -q "ready:" "$shots/app.log" || { echo "FAIL: the default model did not load"; cat "$shots/app.log"; exit 1; }
+        echo "PASS: default model loaded"
         exit 0
     fi
     sleep 0.2

@@ -1,0 +1,284 @@
+#include "model_list_model.h"
+
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "app_logging.h"
+#include "app_settings.h"
+
+namespace parley::app {
+
+ModelListModel::ModelListModel(std::shared_ptr<serving::ModelRegistry> registry,
+                               AppSettings* settings, std::filesystem::path modelsDirectory,
+                               QObject* parent)
+    : QAbstractListModel(parent),
+      registry_(std::move(registry)),
+      settings_(settings),
+      directory_(std::move(modelsDirectory)) {}
+
+int ModelListModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(entries_.size());
+}
+
+QVariant ModelListModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const catalog::ModelEntry& entry = entries_[static_cast<size_t>(index.row())];
+    const QString id = QString::fromStdString(entry.id);
+    switch (role) {
+        case ModelIdRole:
+            return id;
+        case Qt::DisplayRole:
+        case DisplayNameRole:
+            return QString::fromStdString(entry.displayName);
+        case ArchitectureRole:
+            return QString::fromStdString(entry.architecture);
+        case FileSizeRole:
+            return static_cast<double>(entry.fileBytes);
+        case PathRole:
+            return QString::fromStdString(entry.path.string());
+        case TensorCountRole:
+            return static_cast<double>(entry.tensorCount);
+        case ErrorRole:
+            return entry.error.empty() ? loadErrors_.value(id)
+                                       : QString::fromStdString(entry.error);
+        case LoadedRole:
+            return registry_->find(entry.id) != nullptr && !id.isEmpty();
+        case LoadingRole:
+            return loading_.contains(id);
+        case IsDefaultRole:
+            return !id.isEmpty() && defaultModel() == id;
+        default:
+            return {};
+    }
+}
+
+QHash<int, QByteArray> ModelListModel::roleNames() const {
+    return {{ModelIdRole, "modelId"},
+            {DisplayNameRole, "displayName"},
+            {ArchitectureRole, "architecture"},
+            {FileSizeRole, "fileSize"},
+            {PathRole, "path"},
+            {TensorCountRole, "tensorCount"},
+            {ErrorRole, "error"},
+            {LoadedRole, "loaded"},
+            {LoadingRole, "loading"},
+            {IsDefaultRole, "isDefault"}};
+}
+
+QString ModelListModel::modelsDirectory() const {
+    return QString::fromStdString(directory_.string());
+}
+
+QString ModelListModel::defaultModel() const {
+    const std::string loadedDefault = registry_->defaultId();
+    if (!loadedDefault.empty())
+        return QString::fromStdString(loadedDefault);
+    return settings_ ? settings_->defaultModel() : QString();
+}
+
+QStringList ModelListModel::loadedModels() const {
+    QStringList ids;
+    for (const auto& model : registry_->models())
+        ids.append(QString::fromStdString(model->id));
+    return ids;
+}
+
+void ModelListModel::setError(const QString& text) {
+    if (!text.isEmpty())
+        qCWarning(lcApp) << "models:" << text;
+    if (errorText_ == text)
+        return;
+    errorText_ = text;
+    emit errorTextChanged();
+}
+
+void ModelListModel::rowChanged(const QString& modelId) {
+    const int row = rowOf(modelId);
+    if (row >= 0)
+        emit dataChanged(index(row), index(row));
+}
+
+int ModelListModel::rowOf(const QString& modelId) const {
+    for (size_t i = 0; i < entries_.size(); ++i)
+        if (QString::fromStdString(entries_[i].id) == modelId)
+            return static_cast<int>(i);
+    return -1;
+}
+
+void ModelListModel::scan(std::function<void()> then) {
+    scanning_ = true;
+    emit busyChanged();
+    const QStringList extra = settings_ ? settings_->extraModelPaths() : QStringList();
+    auto* watcher = new QFutureWatcher<std::vector<catalog::ModelEntry>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, then = std::move(then)] {
+        scanning_ = false;
+        setEntries(watcher->result());
+        watcher->deleteLater();
+        emit busyChanged();
+        if (then)
+            then();
+    });
+    watcher->setFuture(QtConcurrent::run([directory = directory_, extra] {
+        std::vector<catalog::ModelEntry> entries = catalog::scanModels(directory);
+        for (const QString& path : extra) {
+            const QFileInfo info(path);
+            for (catalog::ModelEntry& entry :
+                 catalog::scanModels(info.absolutePath().toStdString()))
+                if (entry.path.filename() == info.fileName().toStdString() &&
+                    std::none_of(entries.begin(), entries.end(),
+                                 [&](const auto& e) { return e.id == entry.id; }))
+                    entries.push_back(std::move(entry));
+        }
+        return entries;
+    }));
+}
+
+void ModelListModel::setEntries(std::vector<catalog::ModelEntry> entries) {
+    const int before = rowCount();
+    beginResetModel();
+    entries_ = std::move(entries);
+    endResetModel();
+    if (before != rowCount())
+        emit countChanged();
+}
+
+void ModelListModel::refresh() {
+    scan({});
+}
+
+QString ModelListModel::pickDefault() const {
+    const QString remembered = settings_ ? settings_->defaultModel() : QString();
+    if (!remembered.isEmpty() && rowOf(remembered) >= 0)
+        return remembered;
+    // A chat model: not an embedding model, an instruction-tuned one when there is a choice.
+    QString fallback;
+    for (const catalog::ModelEntry& entry : entries_) {
+        if (!entry.error.empty() || entry.architecture == "bert")
+            continue;
+        const QString id = QString::fromStdString(entry.id);
+        if (id.contains(QLatin1String("instruct"), Qt::CaseInsensitive) ||
+            id.contains(QLatin1String("-it"), Qt::CaseInsensitive))
+            return id;
+        if (fallback.isEmpty())
+            fallback = id;
+    }
+    return fallback;
+}
+
+void ModelListModel::loadDefault() {
+    scan([this] {
+        const QString id = pickDefault();
+        if (id.isEmpty()) {
+            setError(tr("No model is installed in %1. Run packaging/setup.sh or add a GGUF file.")
+                         .arg(modelsDirectory()));
+            emit noDefaultModel();
+            return;
+        }
+        loadDefaultPending_ = true;
+        load(id);
+    });
+}
+
+void ModelListModel::load(const QString& modelId) {
+    const int row = rowOf(modelId);
+    if (row < 0 || loading_.contains(modelId) || registry_->find(modelId.toStdString()))
+        return;
+    startLoad(modelId, entries_[static_cast<size_t>(row)].path, false);
+}
+
+void ModelListModel::startLoad(const QString& modelId, const std::filesystem::path& path,
+                               bool remember) {
+    loading_.insert(modelId);
+    loadErrors_.remove(modelId);
+    rowChanged(modelId);
+    emit busyChanged();
+    auto* watcher = new QFutureWatcher<LoadOutcome>(this);
+    const QString pathText = QString::fromStdString(path.string());
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, remember, pathText] {
+        finishLoad(watcher->result(), remember, pathText);
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run([registry = registry_, modelId, path] {
+        auto loaded = registry->load(path, modelId.toStdString());
+        return LoadOutcome{modelId,
+                           loaded ? QString() : QString::fromStdString(loaded.error().message)};
+    }));
+}
+
+void ModelListModel::finishLoad(const LoadOutcome& outcome, bool remember, const QString& path) {
+    loading_.remove(outcome.id);
+    const bool wasDefaultLoad = std::exchange(loadDefaultPending_, false);
+    if (!outcome.error.isEmpty()) {
+        loadErrors_.insert(outcome.id, outcome.error);
+        setError(tr("%1 could not be loaded: %2").arg(outcome.id, outcome.error));
+        if (wasDefaultLoad)
+            emit noDefaultModel();
+    } else {
+        setError({});
+        if (remember && settings_) {
+            QStringList extra = settings_->extraModelPaths();
+            if (!extra.contains(path)) {
+                extra.append(path);
+                settings_->setExtraModelPaths(extra);
+            }
+        }
+        const QString wanted = settings_ ? settings_->defaultModel() : QString();
+        if (wanted == outcome.id || wanted.isEmpty()) {
+            const Status status = registry_->setDefault(outcome.id.toStdString());
+            if (!status)
+                setError(QString::fromStdString(status.error().message));
+        }
+        emit modelLoaded(outcome.id);
+    }
+    if (remember && rowOf(outcome.id) < 0 && outcome.error.isEmpty())
+        refresh();
+    rowChanged(outcome.id);
+    emit busyChanged();
+    emit loadedModelsChanged();
+    emit defaultModelChanged();
+}
+
+void ModelListModel::unload(const QString& modelId) {
+    const Status status = registry_->unload(modelId.toStdString());
+    if (!status)
+        setError(tr("%1 could not be unloaded: %2")
+                     .arg(modelId, QString::fromStdString(status.error().message)));
+    rowChanged(modelId);
+    emit loadedModelsChanged();
+    emit defaultModelChanged();
+}
+
+void ModelListModel::setDefault(const QString& modelId) {
+    if (settings_)
+        settings_->setDefaultModel(modelId);
+    if (registry_->find(modelId.toStdString())) {
+        const Status status = registry_->setDefault(modelId.toStdString());
+        if (!status)
+            setError(QString::fromStdString(status.error().message));
+    } else {
+        load(modelId);
+    }
+    for (int row = 0; row < rowCount(); ++row)
+        emit dataChanged(index(row), index(row), {IsDefaultRole});
+    emit defaultModelChanged();
+}
+
+void ModelListModel::addFile(const QUrl& url) {
+    const QFileInfo info(url.isLocalFile() ? url.toLocalFile() : url.toString());
+    if (!info.isFile()) {
+        setError(tr("%1 is not a file.").arg(info.filePath()));
+        return;
+    }
+    QString id = info.completeBaseName();
+    if (info.suffix().compare(QLatin1String("gguf"), Qt::CaseInsensitive) != 0)
+        id = info.fileName();
+    if (registry_->find(id.toStdString())) {
+        setError(tr("A model named %1 is already loaded.").arg(id));
+        return;
+    }
+    startLoad(id, info.absoluteFilePath().toStdString(), true);
+}
+
+}  // namespace parley::app
