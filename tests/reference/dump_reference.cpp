@@ -7,10 +7,17 @@
 // Tokenizer input lines carry a flag before the hex: "0 <hex>" plain, "1 <hex>" parse_special.
 //
 // Usage: dump_reference {tokenizer|logits|greedy} MODEL.gguf INPUT OUTPUT.jsonl
+//        dump_reference tensors MODEL.gguf INPUT OUTPUT_DIR
+// The `tensors` mode is a debugging aid, not reference data: it decodes the first prompt of INPUT
+// and writes every f32/f16 intermediate tensor of the graph (llama.cpp's names, e.g. "Qcur-3") to
+// OUTPUT_DIR/<name>.<op>.f32 as raw little-endian floats, listed with their shapes in
+// OUTPUT_DIR/index.txt. Comparing them with our engine's intermediates finds the first step where
+// the two diverge.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -19,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ggml-backend.h"
 #include "llama.h"
 
 namespace {
@@ -181,8 +189,11 @@ class Session {
 
     // The batch holds a whole prompt, so a prompt is decoded in one llama_decode call and one
     // micro-batch, like our engine's prefill.
-    bool createContext(uint32_t contextTokens) {
+    bool createContext(uint32_t contextTokens, ggml_backend_sched_eval_callback observer = nullptr,
+                       void* observerData = nullptr) {
         llama_context_params params = llama_context_default_params();
+        params.cb_eval = observer;
+        params.cb_eval_user_data = observerData;
         params.n_ctx = contextTokens;
         params.n_batch = contextTokens;
         params.n_ubatch = contextTokens;
@@ -346,6 +357,53 @@ bool dumpGreedy(Session& session, const std::vector<InputRecord>& records, std::
     return true;
 }
 
+// Receives every graph node as it is computed (cb_eval) and writes the float ones to a directory.
+struct TensorDump {
+    std::filesystem::path dir;
+    std::ofstream index;
+    int written = 0;
+
+    static bool observe(ggml_tensor* t, bool ask, void* self) {
+        if (ask)
+            return t->type == GGML_TYPE_F32 || t->type == GGML_TYPE_F16;
+        static_cast<TensorDump*>(self)->write(t);
+        return true;
+    }
+
+    void write(const ggml_tensor* t) {
+        if (!ggml_is_contiguous(t))
+            return;
+        const int64_t n = ggml_nelements(t);
+        std::vector<float> values(n);
+        if (t->type == GGML_TYPE_F32) {
+            ggml_backend_tensor_get(t, values.data(), 0, n * sizeof(float));
+        } else {
+            std::vector<ggml_fp16_t> halves(n);
+            ggml_backend_tensor_get(t, halves.data(), 0, n * sizeof(ggml_fp16_t));
+            for (int64_t i = 0; i < n; ++i)
+                values[i] = ggml_fp16_to_fp32(halves[i]);
+        }
+        std::string name = t->name;
+        std::replace(name.begin(), name.end(), '/', '_');
+        std::replace(name.begin(), name.end(), ' ', '_');
+        // One name labels several nodes (a product, then its reshape and rotation): the op tells
+        // them apart.
+        name += std::string(".") + ggml_op_desc(t);
+        std::ofstream out(dir / (name + ".f32"), std::ios::binary);
+        out.write(reinterpret_cast<const char*>(values.data()), n * sizeof(float));
+        index << name << ' ' << t->ne[0] << ' ' << t->ne[1] << ' ' << t->ne[2] << ' ' << t->ne[3]
+              << '\n';
+        ++written;
+    }
+};
+
+bool dumpTensors(Session& session, const std::vector<InputRecord>& records) {
+    if (records.empty())
+        return false;
+    auto ids = tokenize(session.vocab(), records[0].text, false);
+    return ids && session.decode(*ids, 0, true);
+}
+
 // Room for the longest prompt plus its greedy continuation, in whole 256-token blocks.
 uint32_t contextTokensFor(const Session& session, const std::vector<InputRecord>& records) {
     size_t longest = 0;
@@ -366,11 +424,12 @@ void quietLog(ggml_log_level level, const char* text, void*) {
 
 int main(int argc, char** argv) {
     if (argc != 5) {
-        std::cerr << "usage: " << argv[0] << " {tokenizer|logits|greedy} MODEL.gguf INPUT OUTPUT\n";
+        std::cerr << "usage: " << argv[0]
+                  << " {tokenizer|logits|greedy|tensors} MODEL.gguf INPUT OUTPUT\n";
         return 2;
     }
     const std::string mode = argv[1];
-    if (mode != "tokenizer" && mode != "logits" && mode != "greedy") {
+    if (mode != "tokenizer" && mode != "logits" && mode != "greedy" && mode != "tensors") {
         std::cerr << "unknown mode '" << mode << "'\n";
         return 2;
     }
@@ -384,7 +443,18 @@ int main(int argc, char** argv) {
     int status = 1;
     {
         Session session;
-        if (session.loadModel(argv[2])) {
+        if (mode == "tensors" && session.loadModel(argv[2])) {
+            TensorDump dump;
+            dump.dir = argv[4];
+            std::filesystem::create_directories(dump.dir);
+            dump.index.open(dump.dir / "index.txt");
+            if (session.createContext(contextTokensFor(session, records), TensorDump::observe,
+                                      &dump) &&
+                dumpTensors(session, records)) {
+                std::cerr << "wrote " << dump.written << " tensors to " << argv[4] << "\n";
+                status = 0;
+            }
+        } else if (mode != "tensors" && session.loadModel(argv[2])) {
             std::ofstream out(argv[4], std::ios::binary);
             if (!out) {
                 std::cerr << "cannot write " << argv[4] << "\n";

@@ -123,11 +123,12 @@ void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, Th
         uint8_t* base = quantized.data();
         const std::size_t rowBytes = job.activationRowBytes;
         const int64_t cols = w.cols;
+        const bool sumAsF16 = detail::pairsWithQ8_1(w.type);
         auto quantizeTokens = [&](int64_t begin, int64_t end, int) {
             for (int64_t t = begin; t < end; ++t) {
                 uint8_t* dst = base + static_cast<std::size_t>(t) * rowBytes;
                 if (small)
-                    detail::quantizeRowQ8Block32(x + t * cols, cols,
+                    detail::quantizeRowQ8Block32(x + t * cols, cols, sumAsF16,
                                                  reinterpret_cast<detail::Q8Block32*>(dst));
                 else
                     detail::quantizeRowQ8Block256(x + t * cols, cols,

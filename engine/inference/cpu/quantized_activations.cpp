@@ -54,7 +54,11 @@ ActivationFormat activationFormat(quant::GgmlType weightType) {
     }
 }
 
-void quantizeRowQ8Block32(const float* x, int64_t n, Q8Block32* out) {
+bool pairsWithQ8_1(quant::GgmlType weightType) {
+    return weightType == quant::GgmlType::Q4_1 || weightType == quant::GgmlType::Q5_1;
+}
+
+void quantizeRowQ8Block32(const float* x, int64_t n, bool sumAsF16, Q8Block32* out) {
     for (int64_t b = 0; b < n / kBlock; ++b) {
         Q8Block32& block = out[b];
         float d = 0.0f;
@@ -62,8 +66,8 @@ void quantizeRowQ8Block32(const float* x, int64_t n, Q8Block32* out) {
         int sum = 0;
         for (int8_t q : block.qs)
             sum += q;
-        // ggml keeps s = d * sum as f16 too; Q4_1/Q5_1 results depend on it through the min term.
-        block.s = quant::f16ToF32(quant::f32ToF16(d * static_cast<float>(sum)));
+        const float s = d * static_cast<float>(sum);
+        block.s = sumAsF16 ? quant::f16ToF32(quant::f32ToF16(s)) : s;
     }
 }
 

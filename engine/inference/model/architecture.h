@@ -22,6 +22,7 @@ struct ArchTraits {
     bool postNorms;        // RMSNorm on attention and FFN outputs before the residual add
     bool scaleEmbeddings;  // x = E[token] * sqrt(n_embd)
     bool slidingWindow;    // local layers attend to a window (pattern from hparams)
+    bool scaleQueries;     // 1/sqrt(head size) multiplies q before its f16 rounding, not the scores
     float swaRopeBase;  // RoPE base of local layers when the file does not say (0: same as global)
 };
 

@@ -10,12 +10,9 @@
 namespace parley::model {
 namespace {
 
-std::vector<float> inverseFrequencies(int32_t nRot, float base) {
-    std::vector<float> f(nRot / 2);
-    for (int32_t i = 0; i < nRot / 2; ++i) {
-        f[i] = static_cast<float>(std::pow(double(base), -2.0 * i / nRot));
-    }
-    return f;
+// In float, like the reference: RoPE angles are running products of this value.
+float ropeThetaScale(int32_t nRot, float base) {
+    return std::pow(base, -2.0f / float(nRot));
 }
 
 void resize(std::vector<float>& v, int64_t n) {
@@ -43,8 +40,8 @@ Model::Model(gguf::GgufFile file, Hparams hp, Weights weights)
     : file_(std::move(file)),
       hp_(std::move(hp)),
       w_(std::move(weights)),
-      invFreq_(inverseFrequencies(hp_.nRot, hp_.ropeBase)),
-      invFreqSwa_(inverseFrequencies(hp_.nRot, hp_.ropeBaseSwa)) {}
+      ropeThetaScale_(ropeThetaScale(hp_.nRot, hp_.ropeBase)),
+      ropeThetaScaleSwa_(ropeThetaScale(hp_.nRot, hp_.ropeBaseSwa)) {}
 
 KvPool Model::makeKvPool(int32_t numBlocks, int32_t blockSize) const {
     return KvPool(hp_.nLayer, hp_.kvDim(), blockSize, numBlocks);
@@ -125,7 +122,7 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
         cpu::matmul(L.wk, ws.xn.data(), T, ws.k.data(), pool);
         cpu::matmul(L.wv, ws.xn.data(), T, ws.v.data(), pool);
 
-        const float* invFreq = hp_.layerIsSwa[il] ? invFreqSwa_.data() : invFreq_.data();
+        const float thetaScale = hp_.layerIsSwa[il] ? ropeThetaScaleSwa_ : ropeThetaScale_;
         for (int64_t t = 0; t < T; ++t) {
             float* q = &ws.q[t * hp_.qDim()];
             float* k = &ws.k[t * kvDim];
@@ -144,8 +141,8 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
                     ops::rmsNorm(k + h * hd, L.kNorm.data(), hd, hp_.rmsEps, k + h * hd);
                 }
             }
-            ops::rope(q, hp_.nHead, hd, hp_.nRot, ws.positions[t], invFreq, hp_.arch.rope);
-            ops::rope(k, hp_.nHeadKv, hd, hp_.nRot, ws.positions[t], invFreq, hp_.arch.rope);
+            ops::rope(q, hp_.nHead, hd, hp_.nRot, ws.positions[t], thetaScale, hp_.arch.rope);
+            ops::rope(k, hp_.nHeadKv, hd, hp_.nRot, ws.positions[t], thetaScale, hp_.arch.rope);
 
             const auto& step = batch[ws.sequenceOf[t]];
             const int32_t pos = ws.positions[t];
@@ -202,8 +199,13 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
 
 void Model::attention(int32_t layer, std::span<const SequenceStep> batch, const KvPool& kv,
                       cpu::ThreadPool& pool, ForwardWorkspace& ws) const {
-    const AttentionShape shape{hp_.nHead, hp_.nHeadKv, hp_.headDim,
-                               hp_.layerIsSwa[layer] ? hp_.slidingWindow : 0, hp_.attentionScale};
+    const bool scaleQueries = hp_.arch.scaleQueries;
+    const AttentionShape shape{hp_.nHead,
+                               hp_.nHeadKv,
+                               hp_.headDim,
+                               hp_.layerIsSwa[layer] ? hp_.slidingWindow : 0,
+                               scaleQueries ? hp_.attentionScale : 1.0f,
+                               scaleQueries ? 1.0f : hp_.attentionScale};
     // Tiles of consecutive tokens of one sequence and one KV head; small enough that a single
     // long prompt still spreads over every thread.
     constexpr int32_t kTileTokens = 16;
@@ -211,10 +213,16 @@ void Model::attention(int32_t layer, std::span<const SequenceStep> batch, const 
     int64_t row = 0;
     for (const auto& step : batch) {
         const int32_t n = int32_t(step.tokens.size());
+        // The reference sums attention's products in one order for one new token and in another
+        // for several (its batched kernel, which needs head sizes in 16s). Following it per
+        // sequence makes our rounding its rounding, and keeps a sequence's result independent of
+        // the other sequences in the batch.
+        const ops::LaneOrder order =
+            n > 1 && hp_.headDim % 16 == 0 ? ops::LaneOrder::Lanes16 : ops::LaneOrder::Lanes64;
         for (int32_t t = 0; t < n; t += kTileTokens) {
             for (int32_t kvh = 0; kvh < hp_.nHeadKv; ++kvh) {
                 ws.tiles.push_back({row + t, std::min(kTileTokens, n - t), step.startPosition + t,
-                                    step.blockTable, kvh});
+                                    step.blockTable, kvh, order});
             }
         }
         row += n;

@@ -69,7 +69,7 @@ class Model {
     gguf::GgufFile file_;
     Hparams hp_;
     Weights w_;
-    std::vector<float> invFreq_, invFreqSwa_;
+    float ropeThetaScale_, ropeThetaScaleSwa_;  // base^(-2/nRot) of global and local layers
 };
 
 }  // namespace parley::model

@@ -6,42 +6,57 @@
 #include <cmath>
 #include <vector>
 
+#include "inference/ops/polynomial_exp.h"
 #include "inference/quant/dequantize.h"
 
 namespace parley::ops {
 
 void rmsNorm(const float* x, const float* w, int64_t n, float eps, float* out) {
+    // Squares rounded to float, summed in double: the reference's exact arithmetic.
     double sum = 0.0;
     for (int64_t i = 0; i < n; ++i)
-        sum += double(x[i]) * x[i];
+        sum += double(x[i] * x[i]);
     const float inv = 1.0f / std::sqrt(float(sum / n) + eps);
     for (int64_t i = 0; i < n; ++i)
         out[i] = x[i] * inv * w[i];
 }
 
 void rope(float* x, int32_t nHeads, int32_t headDim, int32_t nRot, int32_t position,
-          const float* invFreq, model::RopeStyle style) {
+          float thetaScale, model::RopeStyle style) {
     const int32_t half = nRot / 2;
+    // theta_i = position * thetaScale^i as a running product rounded at each step, like the
+    // reference; a closed form differs in the last bits of the angles at large positions.
+    float theta = float(position);
     for (int32_t i = 0; i < half; ++i) {
-        const float theta = float(position) * invFreq[i];
         const float c = std::cos(theta);
         const float s = std::sin(theta);
+        theta *= thetaScale;
         for (int32_t h = 0; h < nHeads; ++h) {
             float* v = x + int64_t(h) * headDim;
             const int32_t a = style == model::RopeStyle::Interleaved ? 2 * i : i;
             const int32_t b = style == model::RopeStyle::Interleaved ? 2 * i + 1 : i + half;
             const float x0 = v[a];
             const float x1 = v[b];
-            v[a] = x0 * c - x1 * s;
-            v[b] = x0 * s + x1 * c;
+            // The reference's compiler contracts the first product of each line into an FMA.
+            v[a] = std::fma(x0, c, -(x1 * s));
+            v[b] = std::fma(x0, s, x1 * c);
         }
     }
 }
 
 void gatedActivation(float* gate, const float* up, int64_t n, model::FfnActivation act) {
     if (act == model::FfnActivation::SiLU) {
-        for (int64_t i = 0; i < n; ++i)
-            gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+        // x / (1 + e^-x) with the reference's exp, so SwiGLU outputs match it bit for bit.
+        constexpr int64_t kChunk = 256;
+        float e[kChunk];
+        for (int64_t i = 0; i < n; i += kChunk) {
+            const int64_t m = std::min(kChunk, n - i);
+            for (int64_t k = 0; k < m; ++k)
+                e[k] = 0.0f - gate[i + k];
+            polynomialExpShifted(e, 0.0f, m, e);
+            for (int64_t k = 0; k < m; ++k)
+                gate[i + k] = gate[i + k] / (1.0f + e[k]) * up[i + k];
+        }
         return;
     }
     // ggml evaluates GELU through a table indexed by the f16 value of the input and stores f16
@@ -51,8 +66,9 @@ void gatedActivation(float* gate, const float* up, int64_t n, model::FfnActivati
         std::vector<float> t(1 << 16);
         for (uint32_t h = 0; h < t.size(); ++h) {
             const float z = quant::f16ToF32(uint16_t(h));
-            const float g =
-                0.5f * z * (1.0f + std::tanh(kSqrt2OverPi * z * (1.0f + 0.044715f * z * z)));
+            // 1 + a z^2 fused, as the reference's compiler contracts it.
+            const float inner = std::fma(0.044715f * z, z, 1.0f);
+            const float g = 0.5f * z * (1.0f + std::tanh(kSqrt2OverPi * z * inner));
             t[h] = quant::f16ToF32(quant::f32ToF16(g));
         }
         return t;
@@ -81,16 +97,10 @@ void fromF16Scalar(const uint16_t* x, float* out, int64_t n) {
         out[i] = quant::f16ToF32(x[i]);
 }
 
-float dotScalar(const float* a, const float* b, int64_t n) {
-    float sum = 0.f;
-    for (int64_t i = 0; i < n; ++i)
-        sum += a[i] * b[i];
-    return sum;
-}
-
+// Fused like the AVX2 twin, so both give the same bits.
 void axpyScalar(float alpha, const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
-        y[i] += alpha * x[i];
+        y[i] = std::fma(alpha, x[i], y[i]);
 }
 
 void toF16Scalar(const float* x, uint16_t* out, int64_t n) {
@@ -119,24 +129,6 @@ __attribute__((target("avx2,fma,f16c"))) void fromF16Avx2(const uint16_t* x, flo
         out[i] = quant::f16ToF32(x[i]);
 }
 
-__attribute__((target("avx2,fma"))) float dotAvx2(const float* a, const float* b, int64_t n) {
-    __m256 acc0 = _mm256_setzero_ps();
-    __m256 acc1 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
-    }
-    __m256 acc = _mm256_add_ps(acc0, acc1);
-    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    lo = _mm_hadd_ps(lo, lo);
-    lo = _mm_hadd_ps(lo, lo);
-    float sum = _mm_cvtss_f32(lo);
-    for (; i < n; ++i)
-        sum += a[i] * b[i];
-    return sum;
-}
-
 __attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, float* y,
                                                   int64_t n) {
     const __m256 va = _mm256_set1_ps(alpha);
@@ -145,13 +137,7 @@ __attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, f
         _mm256_storeu_ps(y + i,
                          _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
     for (; i < n; ++i)
-        y[i] += alpha * x[i];
-}
-
-void dotRowsScalar(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
-                   int64_t outStride) {
-    for (int64_t r = 0; r < nRows; ++r)
-        out[r * outStride] = dotScalar(rows + r * n, x, n);
+        y[i] = std::fma(alpha, x[i], y[i]);
 }
 
 void axpyRowsScalar(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
@@ -160,13 +146,6 @@ void axpyRowsScalar(const float* weights, int64_t weightStride, int64_t nRows, c
         if (weights[r * weightStride] != 0.0f)
             axpyScalar(weights[r * weightStride], x, rows + r * n, n);
     }
-}
-
-__attribute__((target("avx2,fma"))) void dotRowsAvx2(const float* rows, int64_t nRows, int64_t n,
-                                                     const float* x, float* out,
-                                                     int64_t outStride) {
-    for (int64_t r = 0; r < nRows; ++r)
-        out[r * outStride] = dotAvx2(rows + r * n, x, n);
 }
 
 __attribute__((target("avx2,fma"))) void axpyRowsAvx2(const float* weights, int64_t weightStride,
@@ -181,7 +160,6 @@ __attribute__((target("avx2,fma"))) void axpyRowsAvx2(const float* weights, int6
 struct VectorKernels {
     void (*convert)(const float*, uint16_t*, int64_t);
     void (*fromF16)(const uint16_t*, float*, int64_t);
-    void (*dotRows)(const float*, int64_t, int64_t, const float*, float*, int64_t);
     void (*axpyRows)(const float*, int64_t, int64_t, const float*, float*, int64_t);
 };
 
@@ -189,9 +167,9 @@ const VectorKernels& vectorKernels() {
     static const VectorKernels kernels = [] {
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            return VectorKernels{toF16Avx2, fromF16Avx2, dotRowsAvx2, axpyRowsAvx2};
+            return VectorKernels{toF16Avx2, fromF16Avx2, axpyRowsAvx2};
         }
-        return VectorKernels{toF16Scalar, fromF16Scalar, dotRowsScalar, axpyRowsScalar};
+        return VectorKernels{toF16Scalar, fromF16Scalar, axpyRowsScalar};
     }();
     return kernels;
 }
@@ -204,11 +182,6 @@ void toF16(const float* x, uint16_t* out, int64_t n) {
 
 void fromF16(const uint16_t* x, float* out, int64_t n) {
     vectorKernels().fromF16(x, out, n);
-}
-
-void dotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
-             int64_t outStride) {
-    vectorKernels().dotRows(rows, nRows, n, x, out, outStride);
 }
 
 void axpyRows(const float* weights, int64_t weightStride, int64_t nRows, const float* x,

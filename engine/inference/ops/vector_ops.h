@@ -14,9 +14,9 @@ namespace parley::ops {
 void rmsNorm(const float* x, const float* w, int64_t n, float eps, float* out);
 
 // Rotates the first nRot dimensions of each of nHeads heads of `x` (head size headDim) for a
-// token at `position`. invFreq holds nRot/2 inverse frequencies base^(-2i/nRot).
+// token at `position`: pair i by the angle position * thetaScale^i (thetaScale = base^(-2/nRot)).
 void rope(float* x, int32_t nHeads, int32_t headDim, int32_t nRot, int32_t position,
-          const float* invFreq, model::RopeStyle style);
+          float thetaScale, model::RopeStyle style);
 
 // gate[i] = act(gate[i]) * up[i]
 void gatedActivation(float* gate, const float* up, int64_t n, model::FfnActivation act);
@@ -27,11 +27,9 @@ void scale(float* y, float s, int64_t n);       // y *= s
 // f16 rows of the KV cache <-> f32.
 void toF16(const float* x, uint16_t* out, int64_t n);
 void fromF16(const uint16_t* x, float* out, int64_t n);
-// Many rows against one vector, without a dispatch per row (attention's inner loops):
-// out[r * outStride] = dot(rows + r * n, x)   for r < nRows
-void dotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
-             int64_t outStride);
-// rows + r * n += weights[r * weightStride] * x   for r < nRows (zero weights skipped)
+// Attention's inner loop, without a dispatch per row:
+// rows + r * n += weights[r * weightStride] * x   for r < nRows, fused multiply-adds (zero
+// weights skipped)
 void axpyRows(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
               float* rows, int64_t n);
 // out[i] = x[i] rounded to the nearest f16 value (out may alias x).
