@@ -168,6 +168,8 @@ SchedulerOutput Scheduler::schedule() {
     Plan plan;
     plan.budget = config_.tokenBudget;
     scheduleRunning(plan, true);
+    if (config_.prefillTokensWhileDecoding > 0 && !plan.scheduled.empty())
+        plan.budget = std::min(plan.budget, config_.prefillTokensWhileDecoding);
     scheduleRunning(plan, false);
     // Blocks just ran out for running requests: admitting new ones would only preempt again.
     if (plan.preempted.empty()) {

@@ -33,6 +33,10 @@ struct SchedulerConfig {
     int32_t tokenBudget = 512;  // new tokens computed per step, all requests together
     int32_t maxRunning = 64;    // requests holding blocks at once
     int32_t maxWaiting = 64;    // bound of the waiting queue seen by add()
+    // Prompt tokens per step while any request decodes (0: only tokenBudget limits them). A step
+    // costs about its token count, so this bounds how much a long prompt arriving delays every
+    // running stream's next token, at the price of a slower first token for that prompt.
+    int32_t prefillTokensWhileDecoding = 0;
 };
 
 struct NewRequest {

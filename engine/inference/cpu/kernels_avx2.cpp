@@ -1,6 +1,7 @@
 // AVX2 + FMA kernels: u8 x i8 products with maddubs, widened with madd.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

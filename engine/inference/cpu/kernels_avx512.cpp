@@ -4,6 +4,7 @@
 // 512-bit interleaved row groups (kernels_avx512_prefill.inc).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

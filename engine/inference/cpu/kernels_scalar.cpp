@@ -1,5 +1,8 @@
 // Portable kernels: the same integer arithmetic as the SIMD paths, one block at a time. They run
-// on machines without AVX2 and are the bit-for-bit model of what the SIMD kernels compute.
+// on machines without AVX2 and are the bit-for-bit model of what the SIMD kernels compute: the
+// same float operations in the same order (fused multiply-adds, four partial sums by block index
+// for the 32-element types), so every ISA and every batch size gives identical outputs.
+#include <cmath>
 #include <cstring>
 
 #include "inference/cpu/matmul_kernels.h"
@@ -73,15 +76,18 @@ void rows32(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
         for (int64_t t = 0; t < job.tokens; ++t) {
             const auto* act =
                 reinterpret_cast<const Q8Block32*>(job.activations + t * job.activationRowBytes);
-            float sum = 0.0f;
+            float partial[4] = {0.0f, 0.0f, 0.0f, 0.0f};
             for (int64_t b = 0; b < blocks; ++b) {
                 const Block32 w = unpack32<type>(row + b * bytes);
                 int dot = 0;
                 for (int i = 0; i < kBlock; ++i)
                     dot += w.q[i] * act[b].qs[i];
-                sum += w.d * act[b].d * static_cast<float>(dot) + w.m * act[b].s;
+                float& sum = partial[b % 4];
+                sum = std::fma(static_cast<float>(dot), w.d * act[b].d, sum);
+                if constexpr (type != GgmlType::Q8_0)
+                    sum = std::fma(w.m, act[b].s, sum);
             }
-            job.y[t * job.outputStride + r] = sum;
+            job.y[t * job.outputStride + r] = (partial[0] + partial[2]) + (partial[1] + partial[3]);
         }
     }
 }
@@ -163,8 +169,8 @@ void rows256(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
                     dot += w.scale[g] * groupDot;
                     minDot += w.minWeight[g] * act[b].bsums[g];
                 }
-                sum += act[b].d *
-                       (w.d * static_cast<float>(dot) - w.dmin * static_cast<float>(minDot));
+                sum = std::fma(static_cast<float>(dot), w.d * act[b].d, sum);
+                sum = std::fma(-static_cast<float>(minDot), w.dmin * act[b].d, sum);
             }
             job.y[t * job.outputStride + r] = sum;
         }

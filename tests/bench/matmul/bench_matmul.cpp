@@ -1,9 +1,11 @@
 // bench_matmul [--types Q4_1,Q8_0,...] [--isa scalar|avx2|avx512vnni] [--threads 1,2]
-//              [--seconds S]
+//              [--seconds S] [--batch 1,2,4,8,16]
 // Decode: one token through a stack of layers on SmolLM2-135M shapes (K-quants: Gemma-3-270M
 // shapes, whose rows are multiples of 256) sized past the last-level cache, reported as GB/s
 // of weight bytes; plus the 49152 x 576 Q8_0 LM head. Prefill: 512 tokens through one layer,
-// reported as GFLOP/s (2 * rows * cols * tokens).
+// reported as GFLOP/s (2 * rows * cols * tokens). --batch: instead, a decode step of B tokens
+// (B concurrent streams) through the same stack, as milliseconds per step and the step's cost
+// relative to B single-token steps (1.0 = no gain from batching, 1/B = free).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
         isas.push_back(static_cast<cpu::Isa>(i));
     std::vector<int> threadCounts = {1, 2};
     double seconds = 1.0;
+    std::vector<int> batches;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view flag = argv[i], value = argv[i + 1];
         if (flag == "--types") {
@@ -135,6 +138,9 @@ int main(int argc, char** argv) {
             threadCounts.clear();
             for (const auto& n : split(value))
                 threadCounts.push_back(std::stoi(n));
+        } else if (flag == "--batch") {
+            for (const auto& n : split(value))
+                batches.push_back(std::stoi(n));
         } else if (flag == "--seconds") {
             seconds = std::stod(std::string(value));
         } else {
@@ -181,6 +187,30 @@ int main(int argc, char** argv) {
         for (Shape s : shapes)
             layerFlops += 2.0 * double(s.rows) * double(s.cols) * kPrefillTokens;
 
+        if (!batches.empty()) {
+            for (cpu::Isa isa : isas) {
+                cpu::setIsa(isa);
+                for (int threads : threadCounts) {
+                    cpu::ThreadPool pool(threads);
+                    double single = 0;
+                    for (int batch : batches) {
+                        const double step = sumOfFastest(stack.size(), seconds, [&](size_t i) {
+                            cpu::matmul(stack[i].w, x.data(), batch, y.data(), pool);
+                        });
+                        if (batch == 1)
+                            single = step;
+                        std::printf("%-5s %-11s %3d batch %2d: %8.3f ms/step", name.c_str(),
+                                    cpu::isaName(isa), threads, batch, step * 1e3);
+                        if (single > 0)
+                            std::printf("  %.3f of %d single steps", step / (single * batch),
+                                        batch);
+                        std::printf("\n");
+                        std::fflush(stdout);
+                    }
+                }
+            }
+            continue;
+        }
         for (cpu::Isa isa : isas) {
             cpu::setIsa(isa);
             for (int threads : threadCounts) {
@@ -200,6 +230,8 @@ int main(int argc, char** argv) {
         }
     }
 
+    if (!batches.empty())
+        return 0;
     // The tied Q8_0 LM head of SmolLM2 (49152 x 576): the largest single decode GEMV.
     Matrix head = randomMatrix(GgmlType::Q8_0, {49152, 576}, rng);
     const std::vector<float> hx = randomFloats(576, rng);

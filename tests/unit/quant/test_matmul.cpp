@@ -241,6 +241,54 @@ class TestMatmul : public QObject {
         }
     }
 
+    // Decoding several streams at once must not change any stream's tokens: for the quantised
+    // types every ISA and every batch size (1..16 tokens: the row tiles, their token remainders
+    // and the interleaved small-batch kernel) gives each token exactly the scalar path's output,
+    // which is also what the token gets alone.
+    void batchedOutputsAreBitIdentical() {
+        const GgmlType quantTypes[] = {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
+                                       GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K,
+                                       GgmlType::Q5_K, GgmlType::Q6_K};
+        constexpr int64_t kMaxTokens = 16;
+        std::mt19937 rng(2024);
+        ThreadPool pool(2);
+        for (GgmlType type : quantTypes) {
+            const bool kQuant = parley::quant::typeTraits(type).blockElements == 256;
+            // 45 rows: two 16-row groups and a partial one, 4-row tiles and a single-row tail;
+            // 18 blocks (576 columns): a partial group of four partial sums.
+            const int64_t cols = kQuant ? 768 : 576, rows = 45;
+            const RandomMatrix m = randomMatrix(type, rows, cols, rng);
+            const std::vector<float> x = randomActivations(cols * kMaxTokens, rng);
+            std::vector<float> scalar(static_cast<size_t>(rows * kMaxTokens));
+            parley::cpu::setIsa(Isa::Scalar);
+            parley::cpu::matmul(m.w, x.data(), kMaxTokens, scalar.data(), pool);
+            for (int isa = 0; isa <= static_cast<int>(parley::cpu::detectedIsa()); ++isa) {
+                parley::cpu::setIsa(static_cast<Isa>(isa));
+                for (int64_t tokens = 1; tokens <= kMaxTokens; ++tokens) {
+                    std::vector<float> y(static_cast<size_t>(rows * tokens), NAN);
+                    parley::cpu::matmul(m.w, x.data(), tokens, y.data(), pool);
+                    for (size_t i = 0; i < y.size(); ++i) {
+                        if (std::memcmp(&y[i], &scalar[i], sizeof(float)) != 0)
+                            QFAIL(qPrintable(
+                                QStringLiteral("%1 on %2, %3 tokens, output %4: %5 vs scalar %6")
+                                    .arg(parley::quant::typeTraits(type).name.data())
+                                    .arg(parley::cpu::isaName(static_cast<Isa>(isa)))
+                                    .arg(tokens)
+                                    .arg(i)
+                                    .arg(double(y[i]), 0, 'g', 9)
+                                    .arg(double(scalar[i]), 0, 'g', 9)));
+                    }
+                }
+                for (int64_t t = 0; t < kMaxTokens; ++t) {
+                    std::vector<float> alone(static_cast<size_t>(rows), NAN);
+                    parley::cpu::matmul(m.w, x.data() + t * cols, 1, alone.data(), pool);
+                    QVERIFY(std::memcmp(alone.data(), scalar.data() + t * rows,
+                                        alone.size() * sizeof(float)) == 0);
+                }
+            }
+        }
+    }
+
     void setIsaIsClampedToTheMachine() {
         parley::cpu::setIsa(Isa::Avx512Vnni);
         QCOMPARE(parley::cpu::activeIsa(), parley::cpu::detectedIsa());
