@@ -2,12 +2,13 @@
 #include <string>
 #include <vector>
 
-#include "commands.h"
-#include "inference/cpu/matmul.h"
-
-#include <dlfcn.h>
-
 #include <filesystem>
+
+#include "commands.h"
+#include "inference/backend/compute_backend.h"
+#include "inference/backend/cuda_plugin.h"
+#include "inference/cpu/matmul.h"
+#include "options.h"
 
 namespace {
 
@@ -35,38 +36,57 @@ commands:
                              C chat streams at once through the serving engine, each
                              generating exactly gen-tokens: aggregate and per-stream
                              tokens/s, TTFT p50/p90/p99 (--json: one object per C)
-  devices                    list the compute backends this build can use
+  bench --model FILE --shared-prefix TEXTFILE [--threads N] [--token-budget T]
+                             a follow-up turn sharing TEXTFILE's text with a finished first
+                             turn: TTFT cold, first turn and warm (prefix cache), as JSON
+  bench --model FILE --interfere TEXTFILE [--streams 8] [--gen-tokens N] [--threads N]
+        [--token-budget T] [--prefill-while-decoding P]
+                             TEXTFILE as one prompt arriving while the streams decode: their
+                             inter-token latency p50/p99 before and during its prefill, as JSON
+  devices [--backend cpu|cuda|auto]
+                             list the compute backends this build can use and the one the
+                             choice (default auto: CUDA when a usable device is present)
+                             selects; --backend cuda fails (exit 1) when it cannot be used
 
 options:
   -h, --help                 show this help
 )";
 
-#ifdef PARLEY_HAVE_CUDA
-// The CUDA backend is a plug-in next to the executable's lib/ folder, loaded only when asked for.
-std::string describeCudaPlugin() {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const auto plugin = exe.parent_path().parent_path() / "lib" / "libparley_cuda.so";
-    void* handle = dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr)
-        return std::string("not available (") + dlerror() + ")";
-    using Describe = void (*)(char*, int);
-    auto describe = reinterpret_cast<Describe>(dlsym(handle, "parley_cuda_describe_devices"));
-    if (describe == nullptr)
-        return "plug-in " + plugin.string() + " lacks its entry point";
-    char buf[1024];
-    describe(buf, sizeof buf);
-    return std::string("plug-in ") + plugin.string() + ": " + buf;
-}
-#endif
-
-int runDevices() {
+// The backend `choice` resolves to on this machine: CUDA only when the plug-in (beside the
+// executable, in ../lib) loads and finds a usable device.
+int runDevices(const std::vector<std::string>& args) {
+    auto o = parley::cli::Options::parse(args, {"--backend"}, {});
+    if (!o)
+        return 2;
+    const auto choice = parley::backend::parseBackendChoice(o->get("--backend", "auto"));
+    if (!choice) {
+        std::cerr << "error: --backend must be cpu, cuda or auto\n";
+        return 2;
+    }
     std::cout << "cpu: available (" << parley::cpu::isaName(parley::cpu::detectedIsa()) << ")\n";
+    std::string cudaProblem = "not built (configure with nvcc present or -DPARLEY_CUDA=ON)";
 #ifdef PARLEY_HAVE_CUDA
-    std::cout << "cuda: " << describeCudaPlugin() << "\n";
-#else
-    std::cout << "cuda: not built (configure with nvcc present or -DPARLEY_CUDA=ON)\n";
+    std::error_code ec;
+    const auto path = parley::backend::CudaPlugin::besideExecutable(
+        std::filesystem::read_symlink("/proc/self/exe", ec));
+    auto plugin = parley::backend::CudaPlugin::load(path);
+    if (!plugin) {
+        cudaProblem = plugin.error().message;
+    } else if (auto devices = (*plugin)->describeDevices(); devices) {
+        cudaProblem.clear();
+        std::cout << "cuda: plug-in " << path.string() << ": " << *devices << "\n";
+    } else {
+        cudaProblem = "plug-in " + path.string() + ": " + devices.error().message;
+    }
 #endif
+    if (!cudaProblem.empty())
+        std::cout << "cuda: " << cudaProblem << "\n";
+    if (*choice == parley::backend::BackendChoice::Cuda && !cudaProblem.empty()) {
+        std::cerr << "error: --backend cuda: " << cudaProblem << "\n";
+        return 1;
+    }
+    const bool cuda = *choice != parley::backend::BackendChoice::Cpu && cudaProblem.empty();
+    std::cout << "selected: " << (cuda ? "cuda" : "cpu") << "\n";
     return 0;
 }
 
@@ -91,7 +111,7 @@ int main(int argc, char** argv) {
     if (command == "bench")
         return parley::cli::runBench(args);
     if (command == "devices")
-        return runDevices();
+        return runDevices(args);
     std::cerr << "error: unknown command '" << command << "' (see parley-cli --help)\n";
     return 2;
 }

@@ -14,6 +14,7 @@
 #include "inference/generate/text_generator.h"
 #include "inference/runtime/loaded_model.h"
 #include "options.h"
+#include "serving_scenarios.h"
 
 namespace parley::cli {
 namespace {
@@ -151,10 +152,12 @@ int runGenerate(const std::vector<std::string>& args) {
 }
 
 int runBench(const std::vector<std::string>& args) {
-    const auto o = Options::parse(args,
-                                  {"--model", "--threads", "--prompt-tokens", "--gen-tokens",
-                                   "--repetitions", "--concurrency"},
-                                  {"--json"});
+    const auto o =
+        Options::parse(args,
+                       {"--model", "--threads", "--prompt-tokens", "--gen-tokens", "--repetitions",
+                        "--concurrency", "--shared-prefix", "--interfere", "--streams",
+                        "--token-budget", "--prefill-while-decoding"},
+                       {"--json"});
     if (!o)
         return 2;
     const auto threads = o->getInt("--threads", 0);
@@ -173,6 +176,10 @@ int runBench(const std::vector<std::string>& args) {
         return 2;
     if (o->has("--concurrency"))
         return runConcurrencyBench(*o, *loaded, int(*threads), int32_t(*genTokens));
+    if (o->has("--shared-prefix"))
+        return runSharedPrefixBench(*o, *loaded, int(*threads));
+    if (o->has("--interfere"))
+        return runInterferenceBench(*o, *loaded, int(*threads), int32_t(*genTokens));
     const auto& m = loaded->model();
     const int32_t nVocab = m.hparams().nVocab;
     cpu::ThreadPool pool{int(*threads)};

@@ -7,6 +7,9 @@
 # llama.cpp enters the repository; everything lands under $PARLEY_REFERENCE_DIR.
 #
 # Usage: tests/reference/build_llama_cpp.sh          (prints the bin directory on its last line)
+#        PARLEY_REFERENCE_CUDA=1 tests/reference/build_llama_cpp.sh
+#                                   llama.cpp's CUDA build (sm_90) of llama-bench and
+#                                   llama-batched-bench in build-cuda/, for the GPU benchmark
 set -euo pipefail
 
 readonly SDIST_VERSION="0.3.36"
@@ -23,7 +26,18 @@ readonly PIP="${PARLEY_PIP:-${REPO_DIR}/.venv/bin/pip}"
 readonly SDIST="${REF_DIR}/${SDIST_NAME}.tar.gz"
 readonly SRC_DIR="${REF_DIR}/src/${SDIST_NAME}"
 readonly LLAMA_CPP_DIR="${SRC_DIR}/vendor/llama.cpp"
-readonly BUILD_DIR="${REF_DIR}/build"
+readonly CUDA_BUILD="${PARLEY_REFERENCE_CUDA:-0}"
+if [[ "${CUDA_BUILD}" == 1 ]]; then
+    readonly BUILD_DIR="${REF_DIR}/build-cuda"
+    readonly GPU_FLAGS=(-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90)
+    readonly TARGETS=(llama llama-bench llama-batched-bench)
+    readonly VERSION_TOOL=llama-batched-bench
+else
+    readonly BUILD_DIR="${REF_DIR}/build"
+    readonly GPU_FLAGS=(-DGGML_CUDA=OFF)
+    readonly TARGETS=(llama llama-bench llama-server dump_reference)
+    readonly VERSION_TOOL=llama-server
+fi
 readonly JOBS="${PARLEY_REFERENCE_JOBS:-2}"
 
 log() { echo "[build_llama_cpp] $*" >&2; }
@@ -61,15 +75,15 @@ cmake -S "${SCRIPT_DIR}" -B "${BUILD_DIR}" -G Ninja \
     -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     -DLLAMA_CPP_SOURCE_DIR="${LLAMA_CPP_DIR}" \
     -DLLAMA_BUILD_COMMIT="${LLAMA_CPP_COMMIT}" \
-    -DGGML_NATIVE=ON -DGGML_CUDA=OFF -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF \
+    -DGGML_NATIVE=ON "${GPU_FLAGS[@]}" -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF \
     -DLLAMA_BUILD_TESTS=OFF >"${REF_DIR}/configure.log" 2>&1 ||
     { cat "${REF_DIR}/configure.log" >&2; exit 1; }
 
 # Build output goes to stderr: stdout carries only the bin directory.
 log "building with -j${JOBS}"
-cmake --build "${BUILD_DIR}" -j"${JOBS}" --target llama llama-bench llama-server dump_reference >&2
+cmake --build "${BUILD_DIR}" -j"${JOBS}" --target "${TARGETS[@]}" >&2
 
-"${BUILD_DIR}/bin/llama-server" --version 2>&1 | grep -E '^(version|built with)' \
+"${BUILD_DIR}/bin/${VERSION_TOOL}" --version 2>&1 | grep -E '^(version|built with)' \
     > "${BUILD_DIR}/llama_cpp_version.txt"
 log "llama.cpp: $(tr '\n' ' ' < "${BUILD_DIR}/llama_cpp_version.txt")"
 echo "${BUILD_DIR}/bin"
