@@ -64,6 +64,7 @@ ApplicationWindow {
         id: settingsDialog
         anchors.centerIn: parent
         settings: window.session.settings
+        server: window.session.server
     }
     ContextInspector {
         id: contextInspector

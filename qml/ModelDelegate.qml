@@ -28,6 +28,13 @@ Frame {
                 font.bold: true
             }
             Label {
+                visible: root.models.remote
+                text: qsTr("%1 · %2 · on the server").arg(root.modelId)
+                      .arg(root.architecture === "" ? qsTr("unknown") : root.architecture)
+                opacity: 0.7
+            }
+            Label {
+                visible: !root.models.remote
                 text: qsTr("%1 · %2 · %3 MB · %4 tensors").arg(root.modelId)
                       .arg(root.architecture === "" ? qsTr("unknown") : root.architecture)
                       .arg((root.fileSize / 1048576).toFixed(1)).arg(root.tensorCount)
@@ -50,11 +57,13 @@ Frame {
             text: root.loading ? qsTr("Loading…") : root.loaded ? qsTr("Loaded") : ""
         }
         Button {
+            visible: !root.models.remote
             text: root.loaded ? qsTr("Unload") : qsTr("Load")
             enabled: !root.loading && root.error === ""
             onClicked: root.loaded ? root.models.unload(root.modelId) : root.models.load(root.modelId)
         }
         Button {
+            visible: !root.models.remote
             text: qsTr("Make default")
             enabled: !root.isDefault && root.error === ""
             onClicked: root.models.setDefault(root.modelId)

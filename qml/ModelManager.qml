@@ -28,7 +28,8 @@ Dialog {
         spacing: 6
         Label {
             Layout.fillWidth: true
-            text: qsTr("Folder: %1").arg(root.models.modelsDirectory)
+            text: root.models.remote ? qsTr("The remote server's models")
+                                     : qsTr("Folder: %1").arg(root.models.modelsDirectory)
             elide: Text.ElideMiddle
             opacity: 0.7
         }
@@ -53,11 +54,12 @@ Dialog {
         }
         RowLayout {
             Button {
+                visible: !root.models.remote
                 text: qsTr("Add a GGUF file…")
                 onClicked: fileDialog.open()
             }
             Button {
-                text: qsTr("Rescan")
+                text: root.models.remote ? qsTr("Refresh") : qsTr("Rescan")
                 onClicked: root.models.refresh()
             }
             BusyIndicator {

@@ -9,6 +9,7 @@ Dialog {
     id: root
 
     required property AppSettings settings
+    required property ServerMode server
 
     title: qsTr("Settings")
     modal: true
@@ -17,6 +18,7 @@ Dialog {
     standardButtons: Dialog.Close
 
     ScrollView {
+        objectName: "settingsScroll"
         anchors.fill: parent
         contentWidth: availableWidth
 
@@ -110,6 +112,7 @@ Dialog {
             Label { text: qsTr("Server mode"); font.bold: true; Layout.columnSpan: 2; topPadding: 8 }
             Label { text: qsTr("Share this app's server") }
             Switch {
+                objectName: "serverSwitch"
                 checked: root.settings.serverEnabled
                 onToggled: root.settings.serverEnabled = checked
             }
@@ -141,6 +144,12 @@ Dialog {
                 text: root.settings.serverKey
                 onEditingFinished: root.settings.serverKey = text
             }
+            ServerModePanel {
+                objectName: "serverModePanel"
+                Layout.columnSpan: 2
+                Layout.fillWidth: true
+                server: root.server
+            }
 
             Label { text: qsTr("Remote server"); font.bold: true; Layout.columnSpan: 2; topPadding: 8 }
             Label { text: qsTr("Use a remote server") }
@@ -167,8 +176,7 @@ Dialog {
                 Layout.fillWidth: true
                 wrapMode: Text.Wrap
                 opacity: 0.7
-                text: qsTr("Remote settings take effect at the next start. Server mode is only "
-                           + "stored so far: to share this machine, run parley-server.")
+                text: qsTr("Remote settings take effect at the next start.")
             }
         }
     }

@@ -14,11 +14,13 @@ AppSession::AppSession(AppSettings* settings, chat::ChatService* service,
                        QObject* parent)
     : QObject(parent),
       settings_(settings),
+      service_(service),
       registry_(registry),
       renderer_(&highlighter_),
       threads_(service),
       chat_(service, settings, &renderer_),
-      models_(std::move(registry), settings, std::move(modelsDirectory)),
+      models_(registry, settings, std::move(modelsDirectory)),
+      server_(std::move(registry), settings, settings->dataLocation()),
       startTimer_(startTimer) {
     lastDark_ = darkTheme();
     chat_.messages()->setDarkTheme(lastDark_);
@@ -78,12 +80,17 @@ void AppSession::becomeReady(const QString& what) {
 void AppSession::setRemote(const QString& serverUrl) {
     remote_ = true;
     remoteUrl_ = serverUrl;
+    models_.showServiceModels(service_);
+    server_.setUnavailable(tr("This app uses the remote server %1, so it has no models of its "
+                              "own to share. Turn the remote server off to use server mode.")
+                               .arg(serverUrl));
 }
 
 void AppSession::setRemoteConnected(bool connected, const QString& error) {
     if (connected) {
         becomeReady(QStringLiteral("connected to %1").arg(remoteUrl_));
         threads_.refresh();
+        models_.refresh();
         return;
     }
     if (ready_) {
@@ -103,6 +110,7 @@ void AppSession::start() {
         models_.loadDefault();
     }
     threads_.refresh();
+    server_.start();
 }
 
 void AppSession::copyText(const QString& text) {

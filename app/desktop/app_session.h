@@ -17,6 +17,7 @@
 #include "conversation_list_model.h"
 #include "markdown_renderer.h"
 #include "model_list_model.h"
+#include "server_mode.h"
 
 namespace parley::app {
 
@@ -29,6 +30,7 @@ class AppSession : public QObject {
     Q_PROPERTY(parley::app::ConversationListModel* threads READ threads CONSTANT)
     Q_PROPERTY(parley::app::ChatController* chat READ chat CONSTANT)
     Q_PROPERTY(parley::app::ModelListModel* models READ models CONSTANT)
+    Q_PROPERTY(parley::app::ServerMode* server READ server CONSTANT)
     /** The theme to draw: the setting, or the system's palette when the setting is System. */
     Q_PROPERTY(bool darkTheme READ darkTheme NOTIFY darkThemeChanged)
     /** A model is loaded: the composer accepts questions. */
@@ -43,6 +45,7 @@ class AppSession : public QObject {
 
   public:
     // `service` and `registry` outlive the session; `startTimer` started when the process did.
+    // Server mode serves `registry` from the database in the settings' data location.
     AppSession(AppSettings* settings, chat::ChatService* service,
                std::shared_ptr<serving::ModelRegistry> registry,
                std::filesystem::path modelsDirectory, QElapsedTimer startTimer,
@@ -52,6 +55,7 @@ class AppSession : public QObject {
     ConversationListModel* threads() { return &threads_; }
     ChatController* chat() { return &chat_; }
     ModelListModel* models() { return &models_; }
+    ServerMode* server() { return &server_; }
     bool darkTheme() const;
     bool ready() const { return ready_; }
     QString statusText() const { return statusText_; }
@@ -63,7 +67,8 @@ class AppSession : public QObject {
     // A remote service reports its connection: connected, or why not.
     void setRemoteConnected(bool connected, const QString& error = {});
 
-    /** Loads the default model (unless remote) and the thread list, once the window is up. */
+    /** Loads the default model (unless remote), the thread list and server mode (when on), once
+     * the window is up. */
     Q_INVOKABLE void start();
     /** Copies text to the clipboard. */
     Q_INVOKABLE void copyText(const QString& text);
@@ -78,12 +83,14 @@ class AppSession : public QObject {
     void becomeReady(const QString& what);
 
     AppSettings* settings_;
+    chat::ChatService* service_;
     std::shared_ptr<serving::ModelRegistry> registry_;
     CodeHighlighter highlighter_;
     MarkdownRenderer renderer_;
     ConversationListModel threads_;
     ChatController chat_;
     ModelListModel models_;
+    ServerMode server_;
     QElapsedTimer startTimer_;
     bool ready_ = false;
     bool remote_ = false;

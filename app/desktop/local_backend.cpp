@@ -32,7 +32,7 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::open(const QString& dataDire
     if (!QDir().mkpath(dataDirectory))
         return makeError("cannot create the data folder " + dataDirectory.toStdString());
     std::unique_ptr<LocalBackend> backend(new LocalBackend);
-    backend->databasePath_ = QDir(dataDirectory).filePath(QStringLiteral("parley.sqlite3"));
+    backend->databasePath_ = QDir(dataDirectory).filePath(QStringLiteral("parley.db"));
     backend->registry_ = std::make_shared<serving::ModelRegistry>();
     backend->core_ = std::make_unique<chat::ChatCore>(
         chat::ChatCoreConfig{.databasePath = backend->databasePath_,

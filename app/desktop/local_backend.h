@@ -1,6 +1,8 @@
 // The in-process back end of the desktop app: the model registry, the chat core (store and
 // pipeline on their worker thread) and the LocalChatService of the one local user. The local
 // user's id is kept in a file beside the database, so the threads are found again next time.
+// The database is <dataDirectory>/parley.db, the file a gateway on the same directory uses:
+// server mode (server_mode.h) keeps its accounts and its users' threads in the same store.
 #pragma once
 
 #include <QString>

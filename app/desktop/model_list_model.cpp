@@ -44,7 +44,7 @@ QVariant ModelListModel::data(const QModelIndex& index, int role) const {
             return entry.error.empty() ? loadErrors_.value(id)
                                        : QString::fromStdString(entry.error);
         case LoadedRole:
-            return registry_->find(entry.id) != nullptr && !id.isEmpty();
+            return remote() || (registry_->find(entry.id) != nullptr && !id.isEmpty());
         case LoadingRole:
             return loading_.contains(id);
         case IsDefaultRole:
@@ -72,6 +72,8 @@ QString ModelListModel::modelsDirectory() const {
 }
 
 QString ModelListModel::defaultModel() const {
+    if (remote())
+        return serviceDefault_;
     const std::string loadedDefault = registry_->defaultId();
     if (!loadedDefault.empty())
         return QString::fromStdString(loadedDefault);
@@ -80,6 +82,11 @@ QString ModelListModel::defaultModel() const {
 
 QStringList ModelListModel::loadedModels() const {
     QStringList ids;
+    if (remote()) {
+        for (const catalog::ModelEntry& entry : entries_)
+            ids.append(QString::fromStdString(entry.id));
+        return ids;
+    }
     for (const auto& model : registry_->models())
         ids.append(QString::fromStdString(model->id));
     return ids;
@@ -145,7 +152,61 @@ void ModelListModel::setEntries(std::vector<catalog::ModelEntry> entries) {
 }
 
 void ModelListModel::refresh() {
-    scan({});
+    if (remote())
+        fetchServiceModels();
+    else
+        scan({});
+}
+
+void ModelListModel::showServiceModels(chat::ChatService* service) {
+    service_ = service;
+    setEntries({});
+    serviceDefault_.clear();
+    emit remoteChanged();
+    emit loadedModelsChanged();
+    emit defaultModelChanged();
+}
+
+void ModelListModel::fetchServiceModels() {
+    scanning_ = true;
+    emit busyChanged();
+    service_->models([self = QPointer(this)](Result<std::vector<chat::ModelInfo>> models) {
+        if (!self)
+            return;
+        self->scanning_ = false;
+        emit self->busyChanged();
+        if (!models) {
+            self->setError(tr("The server's models could not be listed: %1")
+                               .arg(QString::fromStdString(models.error().message)));
+            return;
+        }
+        self->setError({});
+        std::vector<catalog::ModelEntry> entries;
+        self->serviceDefault_.clear();
+        for (const chat::ModelInfo& info : models.value()) {
+            entries.push_back(
+                {.id = info.id.toStdString(),
+                 .path = {},
+                 .fileBytes = 0,
+                 .architecture = info.architecture.toStdString(),
+                 .displayName =
+                     (info.displayName.isEmpty() ? info.id : info.displayName).toStdString(),
+                 .tensorCount = 0,
+                 .error = {}});
+            if (info.isDefault)
+                self->serviceDefault_ = info.id;
+        }
+        self->setEntries(std::move(entries));
+        emit self->loadedModelsChanged();
+        emit self->defaultModelChanged();
+    });
+}
+
+bool ModelListModel::refuseRemote(const QString& what) {
+    if (!remote())
+        return false;
+    setError(tr("%1 is the server's business: this app uses a remote server's models.").arg(what));
+    return true;
 }
 
 QString ModelListModel::pickDefault() const {
@@ -168,6 +229,10 @@ QString ModelListModel::pickDefault() const {
 }
 
 void ModelListModel::loadDefault() {
+    if (remote()) {
+        fetchServiceModels();
+        return;
+    }
     scan([this] {
         const QString id = pickDefault();
         if (id.isEmpty()) {
@@ -182,6 +247,8 @@ void ModelListModel::loadDefault() {
 }
 
 void ModelListModel::load(const QString& modelId) {
+    if (refuseRemote(tr("Loading a model")))
+        return;
     const int row = rowOf(modelId);
     if (row < 0 || loading_.contains(modelId) || registry_->find(modelId.toStdString()))
         return;
@@ -241,6 +308,8 @@ void ModelListModel::finishLoad(const LoadOutcome& outcome, bool remember, const
 }
 
 void ModelListModel::unload(const QString& modelId) {
+    if (refuseRemote(tr("Unloading a model")))
+        return;
     const Status status = registry_->unload(modelId.toStdString());
     if (!status)
         setError(tr("%1 could not be unloaded: %2")
@@ -251,6 +320,8 @@ void ModelListModel::unload(const QString& modelId) {
 }
 
 void ModelListModel::setDefault(const QString& modelId) {
+    if (refuseRemote(tr("Choosing the default model")))
+        return;
     if (settings_)
         settings_->setDefaultModel(modelId);
     if (registry_->find(modelId.toStdString())) {
@@ -266,6 +337,8 @@ void ModelListModel::setDefault(const QString& modelId) {
 }
 
 void ModelListModel::addFile(const QUrl& url) {
+    if (refuseRemote(tr("Adding a model")))
+        return;
     const QFileInfo info(url.isLocalFile() ? url.toLocalFile() : url.toString());
     if (!info.isFile()) {
         setError(tr("%1 is not a file.").arg(info.filePath()));

@@ -1,7 +1,8 @@
 // The model manager's list: every GGUF file in the models folder (catalog::scanModels) plus the
 // files the user added from elsewhere, with their header facts, whether each is loaded in the
 // ModelRegistry, and which one is the default. Scanning, loading and validating an added file
-// run off the UI thread; a file the loader refuses keeps its error in the list.
+// run off the UI thread; a file the loader refuses keeps its error in the list. In remote mode
+// (showServiceModels) it lists the remote server's models instead, all loaded, none local.
 #pragma once
 
 #include <QtQml/qqmlregistration.h>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "chat/chat_service.h"
 #include "inference/catalog/model_catalog.h"
 #include "serving/model_registry.h"
 
@@ -35,6 +37,8 @@ class ModelListModel : public QAbstractListModel {
     /** The last failure, readable; empty when the last action worked. */
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+    /** The list is a remote server's models: nothing to load, unload or add here. */
+    Q_PROPERTY(bool remote READ remote NOTIFY remoteChanged)
 
   public:
     enum Role {
@@ -63,8 +67,13 @@ class ModelListModel : public QAbstractListModel {
     QString defaultModel() const;
     QStringList loadedModels() const;
     QString errorText() const { return errorText_; }
+    bool remote() const { return service_ != nullptr; }
 
-    /** Scans the folder again (off the UI thread). */
+    /** From now on lists `service`'s models (ChatService::models()) instead of the local files;
+     * `service` outlives this model. */
+    void showServiceModels(chat::ChatService* service);
+
+    /** Scans the folder again (off the UI thread), or asks the remote server. */
     Q_INVOKABLE void refresh();
     Q_INVOKABLE void load(const QString& modelId);
     Q_INVOKABLE void unload(const QString& modelId);
@@ -81,6 +90,7 @@ class ModelListModel : public QAbstractListModel {
     void loadedModelsChanged();
     void errorTextChanged();
     void countChanged();
+    void remoteChanged();
     void modelLoaded(const QString& modelId);
     /** loadDefault() found nothing to load (no model installed), or its load failed. */
     void noDefaultModel();
@@ -91,6 +101,8 @@ class ModelListModel : public QAbstractListModel {
         QString error;
     };
     void scan(std::function<void()> then);
+    void fetchServiceModels();
+    bool refuseRemote(const QString& what);
     void setEntries(std::vector<catalog::ModelEntry> entries);
     void startLoad(const QString& modelId, const std::filesystem::path& path, bool remember);
     void finishLoad(const LoadOutcome& outcome, bool remember, const QString& path);
@@ -105,6 +117,8 @@ class ModelListModel : public QAbstractListModel {
     QHash<QString, QString> loadErrors_;
     QSet<QString> loading_;
     QString errorText_;
+    chat::ChatService* service_ = nullptr;
+    QString serviceDefault_;
     bool scanning_ = false;
     bool loadDefaultPending_ = false;
 };

@@ -2,10 +2,17 @@
 // app_e2e_test.sh), driven by real input events delivered to that window (QTest key and mouse
 // events, a drag-and-drop of a file): start with the default model, ask, watch the answer
 // stream, stop it, regenerate, switch branches, attach a PDF and ask about it, switch to the
-// dark theme. A screenshot of each step goes to $PARLEY_SCREENSHOTS (or the build folder).
+// dark theme, share the app's server (server mode, called by a real HTTP client with the key it
+// shows), connect to a parley-server and see its models. A screenshot of each step goes to
+// $PARLEY_SCREENSHOTS (or the build folder).
 #include <QDir>
 #include <QGuiApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMimeData>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -90,6 +97,37 @@ class TestAppEndToEnd : public QObject {
         QTest::mouseClick(window_, Qt::LeftButton, Qt::NoModifier, center.toPoint());
     }
 
+    // Scrolls the settings dialog so that `item` shows.
+    void scrollSettingsTo(QQuickItem* item) {
+        QQuickItem* scroll = visibleItem(QStringLiteral("settingsScroll"));
+        QVERIFY(scroll != nullptr);
+        auto* flickable = scroll->property("contentItem").value<QQuickItem*>();
+        QVERIFY(flickable != nullptr);
+        const qreal top =
+            item->mapToItem(flickable->property("contentItem").value<QQuickItem*>(), QPointF(0, 0))
+                .y();
+        const qreal maxY = flickable->property("contentHeight").toReal() - flickable->height();
+        flickable->setProperty("contentY", std::clamp(top - 40.0, 0.0, std::max(0.0, maxY)));
+        QTest::qWait(50);
+    }
+
+    // An HTTP call as any OpenAI client would make it; the answer's status and JSON body.
+    std::pair<int, QJsonObject> httpCall(const QString& url, const QString& key,
+                                         const QJsonObject& body = {}) {
+        QNetworkAccessManager network;
+        QNetworkRequest request{QUrl(url)};
+        request.setRawHeader("Authorization", "Bearer " + key.toUtf8());
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+        std::unique_ptr<QNetworkReply> reply(
+            body.isEmpty() ? network.get(request)
+                           : network.post(request, QJsonDocument(body).toJson()));
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        if (!reply->isFinished() && !finished.wait(60000))
+            return {0, {}};
+        return {reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                QJsonDocument::fromJson(reply->readAll()).object()};
+    }
+
     void typeQuestion(const QString& text) {
         QQuickItem* input = visibleItem(QStringLiteral("composerInput"));
         QVERIFY(input != nullptr);
@@ -120,7 +158,8 @@ class TestAppEndToEnd : public QObject {
         settings_->setTheme(app::AppSettings::Theme::Light);
         settings_->setDefaultModel(QStringLiteral("SmolLM2-135M-Instruct.Q4_1"));
         settings_->setMaxTokens(400);
-        auto backend = app::LocalBackend::open(dir_.filePath("data"));
+        settings_->setDataLocation(dir_.filePath("data"));  // where server mode opens the store
+        auto backend = app::LocalBackend::open(settings_->dataLocation());
         QVERIFY2(backend.ok(), backend ? "" : backend.error().message.c_str());
         backend_ = std::move(backend.value());
         session_ = std::make_unique<app::AppSession>(settings_.get(), &backend_->service(),
@@ -317,6 +356,77 @@ class TestAppEndToEnd : public QObject {
         QTRY_VERIFY(visibleItem(QStringLiteral("themeCombo")) == nullptr);
     }
 
+    // Settings → server mode, switched on by a click: the gateway starts inside the app, shows
+    // its URL, creates a key to share; a real HTTP client gets the app's model and an answer
+    // from it with that key; switched off, the port closes.
+    void shareThisAppsServer() {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = probe.serverPort();
+        probe.close();
+        settings_->setServerAddress(QStringLiteral("127.0.0.1"));
+        settings_->setServerPort(port);
+        app::ServerMode* server = session_->server();
+        QCOMPARE(server->state(), app::ServerMode::State::Off);
+
+        click(visibleItem(QStringLiteral("settingsButton")));
+        QTRY_VERIFY(visibleItem(QStringLiteral("serverSwitch")) != nullptr);
+        QQuickItem* serverSwitch = visibleItem(QStringLiteral("serverSwitch"));
+        scrollSettingsTo(serverSwitch);
+        click(serverSwitch);
+        QVERIFY(settings_->serverEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(server->state(), app::ServerMode::State::Listening, 20000);
+        QTRY_VERIFY(visibleItem(QStringLiteral("serverUrl")) != nullptr);
+        const QString url = visibleItem(QStringLiteral("serverUrl"))->property("text").toString();
+        QCOMPARE(url, QStringLiteral("http://127.0.0.1:%1").arg(port));
+
+        click(visibleItem(QStringLiteral("createKeyButton")));
+        QTRY_VERIFY_WITH_TIMEOUT(visibleItem(QStringLiteral("sharedKey")) != nullptr, 10000);
+        const QString key = visibleItem(QStringLiteral("sharedKey"))->property("text").toString();
+        QVERIFY(key.startsWith(QStringLiteral("parley-")));
+        scrollSettingsTo(visibleItem(QStringLiteral("serverModePanel")));
+        shoot("server-mode-listening");
+
+        const auto [modelsStatus, models] = httpCall(url + "/v1/models", key);
+        QCOMPARE(modelsStatus, 200);
+        QStringList ids;
+        for (const auto& entry : models.value("data").toArray())
+            ids.append(entry.toObject().value("id").toString());
+        QVERIFY2(ids.contains(QStringLiteral("SmolLM2-135M-Instruct.Q4_1")),
+                 qPrintable(ids.join(',')));
+        QCOMPARE(ids, session_->models()->loadedModels());
+        const auto [chatStatus, chat] = httpCall(
+            url + "/v1/chat/completions", key,
+            QJsonObject{{"model", "SmolLM2-135M-Instruct.Q4_1"},
+                        {"messages",
+                         QJsonArray{QJsonObject{{"role", "user"}, {"content", "What is 2 + 2?"}}}},
+                        {"max_tokens", 16},
+                        {"temperature", 0}});
+        QCOMPARE(chatStatus, 200);
+        const QString answer = chat.value("choices")
+                                   .toArray()
+                                   .first()
+                                   .toObject()
+                                   .value("message")
+                                   .toObject()
+                                   .value("content")
+                                   .toString();
+        QVERIFY2(!answer.trimmed().isEmpty(), QJsonDocument(chat).toJson().constData());
+        qInfo("server mode: %s answered over HTTP: %s", qPrintable(url), qPrintable(answer));
+
+        scrollSettingsTo(serverSwitch);
+        click(serverSwitch);
+        QVERIFY(!settings_->serverEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(server->state(), app::ServerMode::State::Off, 10000);
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(!socket.waitForConnected(1000));
+        QTRY_VERIFY(visibleItem(QStringLiteral("sharedKey")) == nullptr);  // shown once
+        shoot("server-mode-off");
+        QTest::keyClick(window_, Qt::Key_Escape);
+        QTRY_VERIFY(visibleItem(QStringLiteral("serverSwitch")) == nullptr);
+    }
+
     void openAndScrollALongThread() {
         auto seeded = app_test::seedThread(backend_->databasePath(), backend_->service().userId(),
                                            "Long thread", 2000);
@@ -373,14 +483,21 @@ class TestAppEndToEnd : public QObject {
         shoot("thread-of-2000-messages-scrolled-up");
     }
 
-    // The same screens on a parley-server started here: connect with its URL and key, ask, and
-    // watch the answer stream in over the WebSocket channel.
+    // The same screens on a parley-server started here: connect with its URL and key, see the
+    // server's models (not the local ones) in the picker and the model manager, ask, and watch
+    // the answer stream in over the WebSocket channel.
     void connectToARemoteServer() {
         QTcpServer probe;
         QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
         const quint16 port = probe.serverPort();
         probe.close();
         const QString key = QStringLiteral("e2e-remote-key-0123456789abcdef-0123456789");
+        // A second model the app has not loaded: the picker must show the server's list.
+        const auto gemma = catalog::defaultModelsDir() / "gemma-3-270m-q4_k_m.gguf";
+        QVERIFY(std::filesystem::exists(gemma));
+        const QString gemmaId = QString::fromStdString(gemma.stem().string());
+        QVERIFY(backend_->registry()->find(gemmaId.toStdString()) == nullptr);
+        const size_t localModels = backend_->registry()->models().size();
         QProcess server;
         server.setProcessChannelMode(QProcess::MergedChannels);
         server.start(
@@ -388,7 +505,8 @@ class TestAppEndToEnd : public QObject {
             {"--host", "127.0.0.1", "--port", QString::number(port), "--data-dir",
              dir_.filePath("server"), "--bootstrap-api-key", key, "--model",
              QString::fromStdString(
-                 (catalog::defaultModelsDir() / "SmolLM2-135M-Instruct.Q4_1.gguf").string())});
+                 (catalog::defaultModelsDir() / "SmolLM2-135M-Instruct.Q4_1.gguf").string()),
+             "--model", QString::fromStdString(gemma.string())});
         QVERIFY2(server.waitForStarted(5000), qPrintable(server.errorString()));
         const auto listening = [&] {
             QTcpSocket socket;
@@ -423,6 +541,28 @@ class TestAppEndToEnd : public QObject {
         session_->start();
         QTRY_VERIFY_WITH_TIMEOUT(session_->ready(), 20000);
         QVERIFY(session_->remote());
+
+        const QStringList serverModels{QStringLiteral("SmolLM2-135M-Instruct.Q4_1"), gemmaId};
+        QTRY_COMPARE_WITH_TIMEOUT(session_->models()->loadedModels(), serverModels, 10000);
+        QCOMPARE(session_->models()->defaultModel(), serverModels.first());
+        QQuickItem* picker = visibleItem(QStringLiteral("modelPicker"));
+        QVERIFY(picker != nullptr);
+        QTRY_COMPARE(picker->property("count").toInt(), 1 + int(serverModels.size()));
+        click(picker);
+        QTRY_VERIFY(picker->property("popup").value<QObject*>()->property("visible").toBool());
+        shoot("remote-model-picker");
+        QTest::keyClick(window_, Qt::Key_Escape);
+        QTRY_VERIFY(!picker->property("popup").value<QObject*>()->property("visible").toBool());
+        click(visibleItem(QStringLiteral("modelsButton")));
+        QTRY_VERIFY(visibleItem(QStringLiteral("modelList")) != nullptr);
+        QTRY_COMPARE(visibleItem(QStringLiteral("modelList"))->property("count").toInt(),
+                     int(serverModels.size()));
+        shoot("remote-model-manager");
+        QTest::keyClick(window_, Qt::Key_Escape);
+        QTRY_VERIFY(visibleItem(QStringLiteral("modelList")) == nullptr);
+        // Nothing was loaded locally for the remote session.
+        QCOMPARE(backend_->registry()->models().size(), localModels);
+        QVERIFY(backend_->registry()->find(gemmaId.toStdString()) == nullptr);
 
         typeQuestion(QStringLiteral("Hello from the remote app."));
         QTRY_COMPARE_WITH_TIMEOUT(messages()->rowCount(), 2, 20000);

@@ -1,6 +1,7 @@
 // ModelListModel on the real models folder and the real ModelRegistry: the installed files with
 // their metadata, the default model loaded off the UI thread, a bad file refused with the
-// loader's error, default choice and unload.
+// loader's error, default choice and unload; in remote mode a ChatService's models (here the
+// in-process service of another back end) and nothing loaded locally.
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -8,6 +9,7 @@
 
 #include "app_settings.h"
 #include "inference/catalog/model_catalog.h"
+#include "local_backend.h"
 #include "model_list_model.h"
 
 using namespace parley;
@@ -110,6 +112,35 @@ class TestModelListModel : public QObject {
         QCOMPARE(settings.extraModelPaths(), QStringList{path});
         QTRY_COMPARE(models.rowCount(), 1);
         QCOMPARE(models.data(models.index(0), ModelListModel::LoadedRole).toBool(), true);
+    }
+
+    void remoteModeListsTheServicesModels() {
+        auto other = app::LocalBackend::open(dir_.filePath("service-data"));
+        QVERIFY2(other.ok(), other ? "" : other.error().message.c_str());
+        const QString smol = QStringLiteral("SmolLM2-135M-Instruct.Q4_1");
+        QVERIFY((*other)->registry()->load(
+            catalog::defaultModelsDir() / "SmolLM2-135M-Instruct.Q4_1.gguf", smol.toStdString()));
+
+        auto localRegistry = std::make_shared<serving::ModelRegistry>();
+        app::AppSettings settings(dir_.filePath("d.ini"));
+        ModelListModel models(localRegistry, &settings, catalog::defaultModelsDir());
+        QAbstractItemModelTester tester(&models,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        models.showServiceModels(&(*other)->service());
+        QVERIFY(models.remote());
+        models.loadDefault();
+        QTRY_COMPARE_WITH_TIMEOUT(models.rowCount(), 1, 10000);  // not the folder's 2+ files
+        QCOMPARE(models.loadedModels(), QStringList{smol});
+        QCOMPARE(models.defaultModel(), smol);
+        QCOMPARE(models.data(models.index(0), ModelListModel::ModelIdRole).toString(), smol);
+        QVERIFY(models.data(models.index(0), ModelListModel::LoadedRole).toBool());
+        QVERIFY(models.data(models.index(0), ModelListModel::IsDefaultRole).toBool());
+        QTRY_VERIFY(!models.busy());
+
+        models.load(smol);
+        QVERIFY(models.errorText().contains(QStringLiteral("remote server")));
+        QVERIFY(!models.busy());
+        QVERIFY(localRegistry->models().empty());  // nothing loaded on this side
     }
 };
 
