@@ -1,16 +1,13 @@
-// The ChatWorker's answer path: the stages of one request, the stream, and the background jobs
-// (titles, summaries) that follow answers.
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
+// The ChatWorker's answer path: the stages of one request (see chat_worker.h) and its stream.
+// The title and summary jobs that follow answers are in background_jobs.cpp.
 #include <QRandomGenerator>
-#include <QUuid>
 
 #include "chat/chat_worker.h"
 #include "chat/context_builder.h"
 #include "chat/context_report_json.h"
 #include "chat/generation.h"
 #include "chat/logging.h"
+#include "chat/message_turns.h"
 #include "chat/stage_span.h"
 
 namespace parley::chat {
@@ -18,13 +15,6 @@ namespace parley::chat {
 namespace {
 
 constexpr int kMaxMessageChars = 200000;
-constexpr int kSummaryTurnChars = 600;
-constexpr int kTitleSourceChars = 500;
-constexpr int kTitleChars = 60;
-
-QString newId() {
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
 
 QString text(const std::string& s) {
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
@@ -84,47 +74,6 @@ store::MessageStatus statusOf(serving::CompletionReason reason) {
     return store::MessageStatus::Failed;
 }
 
-QString attachmentsText(const std::vector<Attachment>& attachments) {
-    QString all;
-    for (const Attachment& a : attachments) {
-        all += QStringLiteral("\n\n[Attached file: %1]\n%2").arg(a.name, a.text);
-    }
-    return all;
-}
-
-QString attachmentsToJson(const std::vector<Attachment>& attachments) {
-    QJsonArray list;
-    for (const Attachment& a : attachments) {
-        list.append(QJsonObject{{"name", a.name}, {"mimeType", a.mimeType}, {"text", a.text}});
-    }
-    return QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact));
-}
-
-std::vector<Attachment> attachmentsFromJson(const QString& json) {
-    std::vector<Attachment> attachments;
-    for (const QJsonValue& value : QJsonDocument::fromJson(json.toUtf8()).array()) {
-        const QJsonObject o = value.toObject();
-        attachments.push_back({o.value("name").toString(), o.value("mimeType").toString(),
-                               o.value("text").toString()});
-    }
-    return attachments;
-}
-
-std::vector<ContextTurn> turnsOf(const std::vector<store::Message>& history) {
-    std::vector<ContextTurn> turns;
-    for (const store::Message& m : history) {
-        // Failed answers and empty ones taught the model nothing; system and tool rows are not
-        // turns of the dialogue.
-        if ((m.role != QLatin1String("user") && m.role != QLatin1String("assistant")) ||
-            m.content.isEmpty() || m.status == store::MessageStatus::Failed) {
-            continue;
-        }
-        turns.push_back(
-            {m.id, m.role, m.content + attachmentsText(attachmentsFromJson(m.attachmentsJson))});
-    }
-    return turns;
-}
-
 }  // namespace
 
 // Everything startAnswer needs, gathered by send/edit/regenerate/continue.
@@ -147,7 +96,7 @@ struct ChatWorker::AnswerPlan {
 Result<ChatWorker::AnswerPlan> ChatWorker::planFor(const QString& userId,
                                                    const store::Message& message) {
     AnswerPlan plan;
-    plan.requestId = newId();
+    plan.requestId = newStreamId();
     plan.userId = userId;
     Result<store::Conversation> c = ownedConversation(userId, message.conversationId);
     if (!c) {
@@ -169,7 +118,7 @@ Result<ChatWorker::AnswerPlan> ChatWorker::planFor(const QString& userId,
 
 Result<StreamStarted> ChatWorker::send(const QString& userId, const SendRequest& request) {
     AnswerPlan plan;
-    plan.requestId = newId();
+    plan.requestId = newStreamId();
     plan.userId = userId;
     {
         StageSpan span("input checks", plan.requestId);
@@ -316,206 +265,234 @@ Result<StreamStarted> ChatWorker::continueAnswer(const QString& userId, const QS
 Result<StreamStarted> ChatWorker::startAnswer(AnswerPlan plan) {
     const ChatSettings& settings = config_.settings;
     const GenerationOptions options = merged(settings.defaultOptions, plan.options);
-    const HookInput hookInput{plan.userId, plan.conversation.id,
-                              plan.userContent.value_or(QString())};
-
-    std::vector<ContextContribution> contributions;
-    {
-        StageSpan span("hooks", plan.requestId);
-        const PipelineHooks& hooks = config_.hooks;
-        if (hooks.moderation != nullptr) {
-            if (Status allowed = hooks.moderation->checkInput(hookInput); !allowed) {
-                return allowed.error();
-            }
-        }
-        const auto add = [&](Result<std::vector<ContextContribution>> more) -> Status {
-            if (!more) {
-                return more.error();
-            }
-            contributions.insert(contributions.end(), more->begin(), more->end());
-            return Ok{};
-        };
-        if (hooks.memory != nullptr) {
-            if (Status s = add(hooks.memory->recall(hookInput)); !s) {
-                return s.error();
-            }
-        }
-        if (hooks.retrieval != nullptr) {
-            if (Status s = add(hooks.retrieval->retrieve(hookInput)); !s) {
-                return s.error();
-            }
-        }
-        if (hooks.tools != nullptr) {
-            if (Status s = add(hooks.tools->describeTools(hookInput)); !s) {
-                return s.error();
-            }
-        }
+    Result<std::vector<ContextContribution>> contributions = runHooks(plan);
+    if (!contributions) {
+        return contributions.error();
     }
-
     const int window = contextWindow(*plan.model, settings.contextTokens);
     const int maxTokens = std::clamp(options.maxTokens.value_or(settings.defaultMaxTokens), 1,
                                      std::max(1, window / 2));
-    BuiltContext built;
-    {
-        StageSpan span("prompt assembly", plan.requestId);
-        ContextInput input;
-        input.systemPrompt =
-            options.systemPrompt.isEmpty() ? settings.defaultSystemPrompt : options.systemPrompt;
-        input.contributions = contributions;
-        input.turns = turnsOf(plan.history);
-        if (plan.userContent) {
-            input.turns.push_back({QString(), QStringLiteral("user"),
-                                   *plan.userContent + attachmentsText(plan.attachments)});
-        }
-        input.continueLastTurn = !plan.continueMessageId.isEmpty();
-        if (input.turns.empty() ||
-            (input.continueLastTurn && input.turns.back().messageId != plan.continueMessageId)) {
-            return chatError(QStringLiteral("there is nothing to answer"));
-        }
-        input.contextTokens = window;
-        input.reservedTokens = maxTokens;
-        Result<std::vector<store::Summary>> summaries =
-            summaries_->listForConversation(plan.conversation.id);
-        if (!summaries) {
-            return summaries.error();
-        }
-        for (const store::Summary& s : *summaries) {
-            const bool onBranch =
-                std::any_of(input.turns.begin(), input.turns.end(),
-                            [&](const ContextTurn& t) { return t.messageId == s.lastMessageId; });
-            if (onBranch) {
-                input.summary = ContextSummary{s.content, s.lastMessageId, s.messageCount};
-                break;
-            }
-        }
-        Result<BuiltContext> context = buildContext(*plan.model->loaded, input);
-        if (!context) {
-            return context.error();
-        }
-        built = std::move(context.value());
-        for (const Attachment& a : plan.attachments) {
-            built.report.parts.push_back({ContextPart::Kind::Attachment, QString(), a.name,
-                                          countTokens(*plan.model->loaded, a.text), true});
-        }
+    Result<BuiltContext> built =
+        assemblePrompt(plan, options, std::move(contributions.value()), window, maxTokens);
+    if (!built) {
+        return built.error();
     }
-
     auto generation = std::make_shared<Generation>();
     generation->streamId = plan.requestId;
     generation->userId = plan.userId;
     generation->conversationId = plan.conversation.id;
     generation->model = plan.model;
-    generation->summarizeThroughMessageId = built.summarizeThroughMessageId;
-    const QString modelId = QString::fromStdString(plan.model->id);
-    StreamStarted started;
-    started.streamId = generation->streamId;
-    started.model = modelId;
-    {
-        // The question is committed before the request is accepted.
-        StageSpan span("persist question", plan.requestId);
-        QString answerParent = plan.answerParentId;
-        if (plan.userContent) {
-            store::NewMessage question;
-            question.conversationId = plan.conversation.id;
-            question.parentId = plan.userParentId;
-            question.role = QStringLiteral("user");
-            question.content = *plan.userContent;
-            question.attachmentsJson = attachmentsToJson(plan.attachments);
-            Result<store::Message> stored = messages_->append(question);
-            if (!stored) {
-                return stored.error();
-            }
-            started.userMessageId = stored->id;
-            answerParent = stored->id;
-        }
-        if (plan.continueMessageId.isEmpty()) {
-            store::NewMessage answer;
-            answer.conversationId = plan.conversation.id;
-            answer.parentId = answerParent;
-            answer.role = QStringLiteral("assistant");
-            answer.status = store::MessageStatus::Streaming;
-            answer.model = modelId;
-            Result<store::Message> stored = messages_->append(answer);
-            if (!stored) {
-                return stored.error();
-            }
-            generation->messageId = stored->id;
-        } else {
-            generation->messageId = plan.continueMessageId;
-            generation->prefix = plan.history.back().content;
-            if (Status s =
-                    messages_->setStatus(plan.continueMessageId, store::MessageStatus::Streaming);
-                !s) {
-                return s.error();
-            }
-            // The branch goes on from this answer, so it becomes the one shown.
-            if (Status s =
-                    conversations_->setActiveLeaf(plan.conversation.id, plan.continueMessageId);
-                !s) {
-                return s.error();
-            }
-        }
-        started.assistantMessageId = generation->messageId;
-        built.report.messageId = generation->messageId;
-        built.report.model = modelId;
-        Status kept = reports_->put(generation->messageId, contextReportToJson(built.report));
-        if (kept && !plan.clientMessageId.isEmpty()) {
-            kept = accepted_->record({plan.conversation.id, plan.clientMessageId, started.streamId,
-                                      started.userMessageId, started.assistantMessageId, modelId});
-        }
-        if (!kept) {
-            store::MessageCompletion failed;
-            failed.status = store::MessageStatus::Failed;
-            failed.content = generation->prefix;
-            failed.finishReason = QStringLiteral("error");
-            (void)messages_->finish(generation->messageId, failed);
-            return kept.error();
-        }
+    generation->summarizeThroughMessageId = built->summarizeThroughMessageId;
+    Result<StreamStarted> started = persistQuestion(plan, built->report, *generation);
+    if (!started) {
+        return started.error();
     }
-    {
-        StageSpan span("engine submit", plan.requestId);
-        serving::ServingRequest request;
-        request.user = plan.userId.toStdString();
-        request.priority = serving::Priority::Interactive;
-        request.prompt = std::move(built.tokens);
-        request.maxNewTokens = maxTokens;
-        request.sampling = samplingFor(options);
-        for (const QString& stop : options.stop) {
-            request.stopStrings.push_back(stop.toStdString());
-        }
-        request.onEvent = [box = mailbox_, self = this,
-                           streamId = generation->streamId](serving::StreamEvent&& event) {
-            box->post([self, streamId, event = std::move(event)] {
-                self->onEngineEvent(streamId, event);
-            });
-        };
-        serving::RequestHandle handle = plan.model->engine->submit(std::move(request));
-        if (handle.status != serving::SubmitStatus::Accepted) {
-            const QString why = handle.status == serving::SubmitStatus::Overloaded
-                                    ? QStringLiteral(
-                                          "model %1 is overloaded (too many requests are waiting); "
-                                          "try again shortly")
-                                          .arg(modelId)
-                                    : QStringLiteral("model %1 refused the request: %2")
-                                          .arg(modelId, text(handle.error));
-            store::MessageCompletion failed;
-            failed.status = store::MessageStatus::Failed;
-            failed.content = generation->prefix;
-            failed.finishReason = QStringLiteral("error");
-            if (Status s = messages_->finish(generation->messageId, failed); !s) {
-                qCWarning(lcChat).noquote() << QString::fromStdString(s.error().message);
-            }
-            return chatError(why);
-        }
-        generation->requestId = handle.id;
+    if (Status submitted =
+            submitAnswer(plan, options, maxTokens, std::move(built->tokens), *generation);
+        !submitted) {
+        return submitted.error();
     }
     generation->sinceCheckpoint.start();
     generation->checkpointedPrefixLength = generation->fullText().size();
     generations_.insert(generation->streamId, generation);
     checkpointTimer_->start();
-    qCInfo(lcChat).noquote() << "stream" << started.streamId << "answers in conversation"
-                             << plan.conversation.id << "with" << modelId << "prompt"
-                             << built.report.promptTokens << "tokens";
+    qCInfo(lcChat).noquote() << "stream" << started->streamId << "answers in conversation"
+                             << plan.conversation.id << "with" << started->model << "prompt"
+                             << built->report.promptTokens << "tokens";
     return started;
+}
+
+Result<std::vector<ContextContribution>> ChatWorker::runHooks(const AnswerPlan& plan) {
+    StageSpan span("hooks", plan.requestId);
+    const HookInput hookInput{plan.userId, plan.conversation.id,
+                              plan.userContent.value_or(QString())};
+    const PipelineHooks& hooks = config_.hooks;
+    if (hooks.moderation != nullptr) {
+        if (Status allowed = hooks.moderation->checkInput(hookInput); !allowed) {
+            return allowed.error();
+        }
+    }
+    std::vector<ContextContribution> contributions;
+    const auto add = [&](Result<std::vector<ContextContribution>> more) -> Status {
+        if (!more) {
+            return more.error();
+        }
+        contributions.insert(contributions.end(), more->begin(), more->end());
+        return Ok{};
+    };
+    if (hooks.memory != nullptr) {
+        if (Status s = add(hooks.memory->recall(hookInput)); !s) {
+            return s.error();
+        }
+    }
+    if (hooks.retrieval != nullptr) {
+        if (Status s = add(hooks.retrieval->retrieve(hookInput)); !s) {
+            return s.error();
+        }
+    }
+    if (hooks.tools != nullptr) {
+        if (Status s = add(hooks.tools->describeTools(hookInput)); !s) {
+            return s.error();
+        }
+    }
+    return contributions;
+}
+
+Result<BuiltContext> ChatWorker::assemblePrompt(const AnswerPlan& plan,
+                                                const GenerationOptions& options,
+                                                std::vector<ContextContribution> contributions,
+                                                int window, int maxTokens) {
+    StageSpan span("prompt assembly", plan.requestId);
+    ContextInput input;
+    input.systemPrompt = options.systemPrompt.isEmpty() ? config_.settings.defaultSystemPrompt
+                                                        : options.systemPrompt;
+    input.contributions = std::move(contributions);
+    input.turns = turnsOf(plan.history);
+    if (plan.userContent) {
+        input.turns.push_back({QString(), QStringLiteral("user"),
+                               *plan.userContent + attachmentsText(plan.attachments)});
+    }
+    input.continueLastTurn = !plan.continueMessageId.isEmpty();
+    if (input.turns.empty() ||
+        (input.continueLastTurn && input.turns.back().messageId != plan.continueMessageId)) {
+        return chatError(QStringLiteral("there is nothing to answer"));
+    }
+    input.contextTokens = window;
+    input.reservedTokens = maxTokens;
+    Result<std::vector<store::Summary>> summaries =
+        summaries_->listForConversation(plan.conversation.id);
+    if (!summaries) {
+        return summaries.error();
+    }
+    for (const store::Summary& s : *summaries) {
+        const bool onBranch =
+            std::any_of(input.turns.begin(), input.turns.end(),
+                        [&](const ContextTurn& t) { return t.messageId == s.lastMessageId; });
+        if (onBranch) {
+            input.summary = ContextSummary{s.content, s.lastMessageId, s.messageCount};
+            break;
+        }
+    }
+    Result<BuiltContext> built = buildContext(*plan.model->loaded, input);
+    if (!built) {
+        return built.error();
+    }
+    for (const Attachment& a : plan.attachments) {
+        built->report.parts.push_back({ContextPart::Kind::Attachment, QString(), a.name,
+                                       countTokens(*plan.model->loaded, a.text), true});
+    }
+    return built;
+}
+
+Result<StreamStarted> ChatWorker::persistQuestion(const AnswerPlan& plan, ContextReport report,
+                                                  Generation& generation) {
+    StageSpan span("persist question", plan.requestId);
+    const QString modelId = QString::fromStdString(plan.model->id);
+    StreamStarted started;
+    started.streamId = generation.streamId;
+    started.model = modelId;
+    QString answerParent = plan.answerParentId;
+    if (plan.userContent) {
+        store::NewMessage question;
+        question.conversationId = plan.conversation.id;
+        question.parentId = plan.userParentId;
+        question.role = QStringLiteral("user");
+        question.content = *plan.userContent;
+        question.attachmentsJson = attachmentsToJson(plan.attachments);
+        Result<store::Message> stored = messages_->append(question);
+        if (!stored) {
+            return stored.error();
+        }
+        started.userMessageId = stored->id;
+        answerParent = stored->id;
+    }
+    if (plan.continueMessageId.isEmpty()) {
+        store::NewMessage answer;
+        answer.conversationId = plan.conversation.id;
+        answer.parentId = answerParent;
+        answer.role = QStringLiteral("assistant");
+        answer.status = store::MessageStatus::Streaming;
+        answer.model = modelId;
+        Result<store::Message> stored = messages_->append(answer);
+        if (!stored) {
+            return stored.error();
+        }
+        generation.messageId = stored->id;
+    } else {
+        generation.messageId = plan.continueMessageId;
+        generation.prefix = plan.history.back().content;
+        if (Status s =
+                messages_->setStatus(plan.continueMessageId, store::MessageStatus::Streaming);
+            !s) {
+            return s.error();
+        }
+        // The branch goes on from this answer, so it becomes the one shown.
+        if (Status s = conversations_->setActiveLeaf(plan.conversation.id, plan.continueMessageId);
+            !s) {
+            return s.error();
+        }
+    }
+    started.assistantMessageId = generation.messageId;
+    report.messageId = generation.messageId;
+    report.model = modelId;
+    Status kept = reports_->put(generation.messageId, contextReportToJson(report));
+    if (kept && !plan.clientMessageId.isEmpty()) {
+        kept = accepted_->record({plan.conversation.id, plan.clientMessageId, started.streamId,
+                                  started.userMessageId, started.assistantMessageId, modelId});
+    }
+    if (!kept) {
+        markAnswerFailed(generation);
+        return kept.error();
+    }
+    return started;
+}
+
+Status ChatWorker::submitAnswer(const AnswerPlan& plan, const GenerationOptions& options,
+                                int maxTokens, std::vector<model::TokenId> prompt,
+                                Generation& generation) {
+    StageSpan span("engine submit", plan.requestId);
+    serving::ServingRequest request;
+    request.user = plan.userId.toStdString();
+    request.priority = serving::Priority::Interactive;
+    request.prompt = std::move(prompt);
+    request.maxNewTokens = maxTokens;
+    request.sampling = samplingFor(options);
+    for (const QString& stop : options.stop) {
+        request.stopStrings.push_back(stop.toStdString());
+    }
+    request.onEvent = deliverTo(generation.streamId);
+    serving::RequestHandle handle = plan.model->engine->submit(std::move(request));
+    if (handle.status != serving::SubmitStatus::Accepted) {
+        const QString modelId = QString::fromStdString(plan.model->id);
+        const QString why = handle.status == serving::SubmitStatus::Overloaded
+                                ? QStringLiteral(
+                                      "model %1 is overloaded (too many requests are waiting); "
+                                      "try again shortly")
+                                      .arg(modelId)
+                                : QStringLiteral("model %1 refused the request: %2")
+                                      .arg(modelId, text(handle.error));
+        markAnswerFailed(generation);
+        return chatError(why);
+    }
+    generation.requestId = handle.id;
+    return Ok{};
+}
+
+void ChatWorker::markAnswerFailed(const Generation& generation) {
+    store::MessageCompletion failed;
+    failed.status = store::MessageStatus::Failed;
+    failed.content = generation.prefix;
+    failed.finishReason = QStringLiteral("error");
+    if (Status s = messages_->finish(generation.messageId, failed); !s) {
+        qCWarning(lcChat).noquote() << QString::fromStdString(s.error().message);
+    }
+}
+
+serving::StreamCallback ChatWorker::deliverTo(const QString& streamId) {
+    return [box = mailbox_, self = this, streamId](serving::StreamEvent&& event) {
+        box->post(
+            [self, streamId, event = std::move(event)] { self->onEngineEvent(streamId, event); });
+    };
 }
 
 Status ChatWorker::cancel(const QString& userId, const QString& streamId) {
@@ -687,203 +664,6 @@ void ChatWorker::recordUsage(const Generation& generation, const serving::Stream
     if (Status kept = usageRecords_->record(usage); !kept) {
         qCWarning(lcChat).noquote() << QString::fromStdString(kept.error().message);
     }
-}
-
-Result<serving::RequestId> ChatWorker::submitBackground(Generation& generation,
-                                                        const std::vector<model::TokenId>& prompt,
-                                                        int maxTokens) {
-    serving::ServingRequest request;
-    request.user = generation.userId.toStdString();
-    request.priority = serving::Priority::Background;
-    request.prompt = prompt;
-    request.maxNewTokens = maxTokens;
-    request.sampling.temperature = 0;
-    request.onEvent = [box = mailbox_, self = this,
-                       streamId = generation.streamId](serving::StreamEvent&& event) {
-        box->post(
-            [self, streamId, event = std::move(event)] { self->onEngineEvent(streamId, event); });
-    };
-    serving::RequestHandle handle = generation.model->engine->submit(std::move(request));
-    if (handle.status != serving::SubmitStatus::Accepted) {
-        return makeError("background job not accepted: " +
-                         (handle.error.empty() ? std::string("engine overloaded") : handle.error));
-    }
-    return handle.id;
-}
-
-void ChatWorker::startTitle(const QString& userId, const QString& conversationId) {
-    if (titling_.contains(conversationId)) {
-        return;
-    }
-    Result<store::Conversation> c = conversations_->get(conversationId);
-    if (!c || !c->title.isEmpty()) {
-        return;
-    }
-    Result<std::vector<store::Message>> branch = messages_->activeBranch(conversationId);
-    if (!branch || branch->empty()) {
-        return;
-    }
-    const QString first = branch->front().content.left(kTitleSourceChars);
-    auto generation = std::make_shared<Generation>();
-    generation->purpose = Generation::Purpose::Title;
-    generation->streamId = newId();
-    generation->userId = userId;
-    generation->conversationId = conversationId;
-    generation->model = config_.models ? config_.models->find({}) : nullptr;
-    // The first words of the question stand in until (or unless) the model names it.
-    const QString fallback = first.simplified().left(kTitleChars);
-    if (!generation->model) {
-        (void)conversations_->rename(conversationId, fallback);
-        emit conversationChanged(userId, conversationId);
-        return;
-    }
-    auto prompt = generation->model->loaded->promptTokens(
-        {{"system", "You write short titles for conversations."},
-         {"user",
-          "Write a title of at most six words for a conversation that begins with this "
-          "message. Reply with the title only.\n\nMessage: " +
-              first.toStdString()}});
-    Result<serving::RequestId> id =
-        prompt ? submitBackground(*generation, *prompt, config_.settings.titleMaxTokens)
-               : Result<serving::RequestId>(prompt.error());
-    if (!id) {
-        qCInfo(lcChat).noquote() << "no generated title for" << conversationId << ":"
-                                 << QString::fromStdString(id.error().message);
-        (void)conversations_->rename(conversationId, fallback);
-        emit conversationChanged(userId, conversationId);
-        return;
-    }
-    generation->requestId = *id;
-    generation->prefix = fallback;  // kept for finishTitle
-    titling_.insert(conversationId);
-    generations_.insert(generation->streamId, generation);
-}
-
-void ChatWorker::finishTitle(Generation& generation, const serving::StreamEvent& event) {
-    titling_.remove(generation.conversationId);
-    recordUsage(generation, event, QStringLiteral("title"));
-    QString title = generation.text.section(QLatin1Char('\n'), 0, 0).simplified();
-    title.remove(QLatin1Char('"'));
-    if (title.startsWith(QLatin1String("Title:"), Qt::CaseInsensitive)) {
-        title = title.mid(6).trimmed();
-    }
-    title = title.left(kTitleChars);
-    if (title.isEmpty() || event.reason == serving::CompletionReason::Error ||
-        event.reason == serving::CompletionReason::Cancelled) {
-        title = generation.prefix;
-    }
-    Result<store::Conversation> c = conversations_->get(generation.conversationId);
-    if (!c || !c->title.isEmpty()) {
-        return;  // deleted, or named by the user meanwhile
-    }
-    if (Status renamed = conversations_->rename(generation.conversationId, title); !renamed) {
-        qCWarning(lcChat).noquote() << QString::fromStdString(renamed.error().message);
-        return;
-    }
-    emit conversationChanged(generation.userId, generation.conversationId);
-}
-
-void ChatWorker::startSummary(const QString& userId, const QString& conversationId,
-                              const QString& throughMessageId) {
-    if (summarizing_.contains(conversationId)) {
-        return;
-    }
-    Result<std::vector<store::Message>> path = messages_->pathTo(throughMessageId);
-    if (!path) {
-        return;
-    }
-    auto generation = std::make_shared<Generation>();
-    generation->purpose = Generation::Purpose::Summary;
-    generation->streamId = newId();
-    generation->userId = userId;
-    generation->conversationId = conversationId;
-    generation->model = config_.models ? config_.models->find({}) : nullptr;
-    if (!generation->model) {
-        return;
-    }
-    // Rolling: the newest earlier summary on this path plus the turns after it.
-    QString previous;
-    int from = 0;
-    Result<std::vector<store::Summary>> summaries = summaries_->listForConversation(conversationId);
-    if (summaries) {
-        for (const store::Summary& s : *summaries) {
-            const auto at = std::find_if(path->begin(), path->end(), [&](const store::Message& m) {
-                return m.id == s.lastMessageId;
-            });
-            if (at != path->end() && int(at - path->begin()) + 1 > from) {
-                from = int(at - path->begin()) + 1;
-                previous = s.content;
-            }
-        }
-    }
-    const std::vector<ContextTurn> turns =
-        turnsOf(std::vector<store::Message>(path->begin() + from, path->end()));
-    if (turns.empty()) {
-        return;
-    }
-    const int window = contextWindow(*generation->model, config_.settings.contextTokens);
-    const int budget = window - config_.settings.summaryMaxTokens - 64;
-    // Newest turns are kept when the transcript is too long for one prompt; the previous
-    // summary stands for what came before them.
-    QStringList lines;
-    int used = countTokens(*generation->model->loaded, previous);
-    for (auto t = turns.rbegin(); t != turns.rend(); ++t) {
-        const QString line =
-            QStringLiteral("%1: %2").arg(t->role, t->content.left(kSummaryTurnChars));
-        const int tokens = countTokens(*generation->model->loaded, line) + 2;
-        if (used + tokens > budget) {
-            break;
-        }
-        used += tokens;
-        lines.prepend(line);
-    }
-    QString request = QStringLiteral(
-        "Summarise the conversation below in a few sentences. Keep names, facts, numbers and "
-        "decisions.\n\n");
-    if (!previous.isEmpty()) {
-        request += QStringLiteral("Summary of what came before:\n%1\n\n").arg(previous);
-    }
-    request += lines.join(QLatin1Char('\n'));
-    auto prompt = generation->model->loaded->promptTokens(
-        {{"system", "You summarise conversations."}, {"user", request.toStdString()}});
-    Result<serving::RequestId> id =
-        prompt ? submitBackground(*generation, *prompt, config_.settings.summaryMaxTokens)
-               : Result<serving::RequestId>(prompt.error());
-    if (!id) {
-        qCInfo(lcChat).noquote() << "no summary for" << conversationId << ":"
-                                 << QString::fromStdString(id.error().message);
-        return;
-    }
-    generation->requestId = *id;
-    generation->firstMessageId = path->front().id;
-    generation->lastMessageId = throughMessageId;
-    generation->messageCount = int(turnsOf(*path).size());
-    summarizing_.insert(conversationId);
-    generations_.insert(generation->streamId, generation);
-    qCInfo(lcChat).noquote() << "summarising" << generation->messageCount << "messages of"
-                             << conversationId;
-}
-
-void ChatWorker::finishSummary(Generation& generation, const serving::StreamEvent& event) {
-    summarizing_.remove(generation.conversationId);
-    recordUsage(generation, event, QStringLiteral("summary"));
-    const QString summary = generation.text.trimmed();
-    if (summary.isEmpty() || event.reason == serving::CompletionReason::Error ||
-        event.reason == serving::CompletionReason::Cancelled) {
-        return;
-    }
-    store::Summary s;
-    s.conversationId = generation.conversationId;
-    s.firstMessageId = generation.firstMessageId;
-    s.lastMessageId = generation.lastMessageId;
-    s.messageCount = generation.messageCount;
-    s.content = summary;
-    s.model = QString::fromStdString(generation.model->id);
-    if (Result<store::Summary> stored = summaries_->add(s); !stored) {
-        qCWarning(lcChat).noquote() << QString::fromStdString(stored.error().message);
-        return;
-    }
-    emit summaryStored(generation.conversationId);
 }
 
 }  // namespace parley::chat

@@ -1,7 +1,7 @@
 #include "chat/chat_worker.h"
 
 #include "chat/context_report_json.h"
-#include "chat/conversation_json.h"
+#include "chat/conversation_export.h"
 #include "chat/generation.h"
 #include "chat/logging.h"
 #include "store/conversation_import.h"

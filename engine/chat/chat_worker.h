@@ -19,6 +19,7 @@
 
 #include "chat/chat_service.h"
 #include "chat/chat_settings.h"
+#include "chat/context_builder.h"
 #include "chat/mailbox.h"
 #include "chat/pipeline_hooks.h"
 #include "serving/model_registry.h"
@@ -100,16 +101,32 @@ class ChatWorker : public QObject {
 
     // A plan for answering again around `message` (edit, regenerate, continue).
     Result<AnswerPlan> planFor(const QString& userId, const store::Message& message);
+    // The stages after history, in order; each returns what the next one needs.
     Result<StreamStarted> startAnswer(AnswerPlan plan);
+    Result<std::vector<ContextContribution>> runHooks(const AnswerPlan& plan);
+    Result<BuiltContext> assemblePrompt(const AnswerPlan& plan, const GenerationOptions& options,
+                                        std::vector<ContextContribution> contributions, int window,
+                                        int maxTokens);
+    // Commits the question, the answer row (streaming), its context report and the client's
+    // message id; fills generation.messageId.
+    Result<StreamStarted> persistQuestion(const AnswerPlan& plan, ContextReport report,
+                                          Generation& generation);
+    // Fills generation.requestId; on a refusal the answer row ends as failed.
+    Status submitAnswer(const AnswerPlan& plan, const GenerationOptions& options, int maxTokens,
+                        std::vector<model::TokenId> prompt, Generation& generation);
+    void markAnswerFailed(const Generation& generation);
+    // Engine threads call it; it posts each event to onEngineEvent on this thread.
+    serving::StreamCallback deliverTo(const QString& streamId);
     void onEngineEvent(const QString& streamId, const serving::StreamEvent& event);
     void checkpoint(Generation& generation);
     void checkpointDue();
     void finishAnswer(Generation& generation, const serving::StreamEvent& event);
-    void finishTitle(Generation& generation, const serving::StreamEvent& event);
-    void finishSummary(Generation& generation, const serving::StreamEvent& event);
+    // Background jobs (background_jobs.cpp).
     void startTitle(const QString& userId, const QString& conversationId);
+    void finishTitle(Generation& generation, const serving::StreamEvent& event);
     void startSummary(const QString& userId, const QString& conversationId,
                       const QString& throughMessageId);
+    void finishSummary(Generation& generation, const serving::StreamEvent& event);
     Result<serving::RequestId> submitBackground(Generation& generation,
                                                 const std::vector<model::TokenId>& prompt,
                                                 int maxTokens);

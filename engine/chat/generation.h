@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QString>
+#include <QUuid>
 
 #include <algorithm>
 #include <memory>
@@ -26,6 +27,11 @@ inline int contextWindow(const serving::HostedModel& model, int settingCap) {
         window = model.engine->kvCapacityTokens();
     }
     return settingCap > 0 ? std::min(window, settingCap) : window;
+}
+
+// Names a generation; an answer's is also its request id and the stream id clients see.
+inline QString newStreamId() {
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
 struct ChatWorker::Generation {

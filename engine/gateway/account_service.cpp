@@ -3,8 +3,8 @@
 #include <QDateTime>
 #include <QFile>
 
+#include "gateway/auth/secret_token.h"
 #include "gateway/logging.h"
-#include "gateway/secret_token.h"
 #include "store/database.h"
 
 namespace parley::gateway {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "gateway/principal.h"
+#include "gateway/auth/principal.h"
 #include "store/account_repository.h"
 #include "store/usage_ledger_repository.h"
 

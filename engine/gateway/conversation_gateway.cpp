@@ -1,11 +1,11 @@
 #include "gateway/conversation_gateway.h"
 
 #include "chat/local_chat_service.h"
-#include "gateway/conversation_routes.h"
-#include "gateway/files_routes.h"
-#include "gateway/router.h"
-#include "gateway/usage_meter.h"
-#include "gateway/ws_channel.h"
+#include "gateway/conversations/conversation_routes.h"
+#include "gateway/conversations/files_routes.h"
+#include "gateway/conversations/ws_channel.h"
+#include "gateway/http/router.h"
+#include "gateway/limits/usage_meter.h"
 
 namespace parley::gateway {
 namespace {

@@ -8,11 +8,11 @@
 #include <memory>
 
 #include "chat/chat_core.h"
-#include "gateway/conversation_operations.h"
-#include "gateway/conversation_services.h"
-#include "gateway/files_store.h"
+#include "gateway/conversations/conversation_operations.h"
+#include "gateway/conversations/conversation_services.h"
+#include "gateway/conversations/files_store.h"
+#include "gateway/conversations/stream_hub.h"
 #include "gateway/gateway_services.h"
-#include "gateway/stream_hub.h"
 
 namespace parley::gateway {
 

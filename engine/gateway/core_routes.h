@@ -1,7 +1,8 @@
 // The gateway's own routes besides the OpenAI API:
-//   health_routes.cpp  GET /healthz (public), GET /readyz (public), GET /metrics (admin)
-//   auth_routes.cpp    POST /v1/auth/login (public), POST /v1/auth/logout, GET /v1/me
-//   admin_routes.cpp   /v1/admin/users, /v1/admin/users/{id}/api_keys[/{key_id}], /v1/admin/usage
+//   health_routes.cpp      GET /healthz (public), GET /readyz (public), GET /metrics (admin)
+//   auth/auth_routes.cpp   POST /v1/auth/login (public), POST /v1/auth/logout, GET /v1/me
+//   auth/admin_routes.cpp  /v1/admin/users, /v1/admin/users/{id}/api_keys[/{key_id}],
+//                          /v1/admin/usage
 #pragma once
 
 #include <QString>

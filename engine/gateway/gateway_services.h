@@ -9,8 +9,8 @@
 #include <memory>
 #include <mutex>
 
-#include "gateway/gateway_limits.h"
-#include "gateway/http_limits.h"
+#include "gateway/http/http_limits.h"
+#include "gateway/limits/gateway_limits.h"
 
 namespace parley::serving {
 class ModelRegistry;

@@ -4,7 +4,7 @@
 #include "gateway/core_routes.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/gateway_services.h"
-#include "gateway/router.h"
+#include "gateway/http/router.h"
 #include "serving/model_registry.h"
 
 namespace parley::gateway {

@@ -5,16 +5,16 @@
 #include <exception>
 
 #include "gateway/account_service.h"
-#include "gateway/api_error.h"
 #include "gateway/core_routes.h"
 #include "gateway/gateway_metrics.h"
-#include "gateway/host_policy.h"
-#include "gateway/http_server.h"
+#include "gateway/http/api_error.h"
+#include "gateway/http/host_policy.h"
+#include "gateway/http/http_server.h"
+#include "gateway/limits/quota_tracker.h"
+#include "gateway/limits/rate_limiter.h"
+#include "gateway/limits/usage_meter.h"
 #include "gateway/logging.h"
-#include "gateway/openai_routes.h"
-#include "gateway/quota_tracker.h"
-#include "gateway/rate_limiter.h"
-#include "gateway/usage_meter.h"
+#include "gateway/openai/openai_routes.h"
 #include "serving/model_registry.h"
 
 namespace parley::gateway {

@@ -13,10 +13,10 @@
 #include <optional>
 
 #include "common/result.h"
-#include "gateway/gateway_limits.h"
 #include "gateway/gateway_services.h"
-#include "gateway/http_limits.h"
-#include "gateway/router.h"
+#include "gateway/http/http_limits.h"
+#include "gateway/http/router.h"
+#include "gateway/limits/gateway_limits.h"
 
 namespace parley::serving {
 class ModelRegistry;

@@ -4,7 +4,7 @@
 #include <QJsonDocument>
 #include <QNetworkRequest>
 
-#include "gateway/conversation_json.h"
+#include "gateway/conversations/conversation_json.h"
 #include "gateway/logging.h"
 
 namespace parley::gateway {

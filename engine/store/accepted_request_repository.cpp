@@ -9,30 +9,27 @@ namespace parley::store {
 
 Status AcceptedRequestRepository::record(const AcceptedRequest& request) {
     QSqlQuery query(db_.connection());
-    query.prepare(QStringLiteral(
-        "INSERT INTO accepted_requests (conversation_id, client_message_id, stream_id, "
-        "user_message_id, assistant_message_id, model, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    query.addBindValue(request.conversationId);
-    query.addBindValue(request.clientMessageId);
-    query.addBindValue(request.streamId);
-    query.addBindValue(request.userMessageId);
-    query.addBindValue(request.assistantMessageId);
-    query.addBindValue(textValue(request.model));
-    query.addBindValue(db_.nextTimestamp());
-    return execPrepared(query, QStringLiteral("cannot record client message %1 of conversation %2")
-                                   .arg(request.clientMessageId, request.conversationId));
+    return execPrepared(
+        query,
+        QStringLiteral(
+            "INSERT INTO accepted_requests (conversation_id, client_message_id, stream_id, "
+            "user_message_id, assistant_message_id, model, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+            "?)"),
+        {request.conversationId, request.clientMessageId, request.streamId, request.userMessageId,
+         request.assistantMessageId, textValue(request.model), db_.nextTimestamp()},
+        QStringLiteral("cannot record client message %1 of conversation %2")
+            .arg(request.clientMessageId, request.conversationId));
 }
 
 Result<std::optional<AcceptedRequest>> AcceptedRequestRepository::find(
     const QString& conversationId, const QString& clientMessageId) {
     QSqlQuery query(db_.connection());
-    query.prepare(QStringLiteral(
-        "SELECT stream_id, user_message_id, assistant_message_id, model FROM accepted_requests "
-        "WHERE conversation_id = ? AND client_message_id = ?"));
-    query.addBindValue(conversationId);
-    query.addBindValue(clientMessageId);
     if (Status done = execPrepared(
-            query, QStringLiteral("cannot look up client message %1").arg(clientMessageId));
+            query,
+            QStringLiteral("SELECT stream_id, user_message_id, assistant_message_id, model FROM "
+                           "accepted_requests WHERE conversation_id = ? AND client_message_id = ?"),
+            {conversationId, clientMessageId},
+            QStringLiteral("cannot look up client message %1").arg(clientMessageId));
         !done) {
         return done.error();
     }

@@ -11,26 +11,25 @@ Status ContextReportRepository::put(const QString& messageId, const QString& rep
     const QString context = QStringLiteral("cannot store the context report of %1").arg(messageId);
     return db_.inTransaction(context, [&]() -> Status {
         QSqlQuery query(db_.connection());
-        query.prepare(QStringLiteral("DELETE FROM context_reports WHERE message_id = ?"));
-        query.addBindValue(messageId);
-        if (Status done = execPrepared(query, context); !done) {
+        if (Status done = execPrepared(
+                query, QStringLiteral("DELETE FROM context_reports WHERE message_id = ?"),
+                {messageId}, context);
+            !done) {
             return done;
         }
-        query.prepare(QStringLiteral(
-            "INSERT INTO context_reports (message_id, report, created_at) VALUES (?, ?, ?)"));
-        query.addBindValue(messageId);
-        query.addBindValue(textValue(reportJson));
-        query.addBindValue(db_.nextTimestamp());
-        return execPrepared(query, context);
+        return execPrepared(
+            query,
+            QStringLiteral(
+                "INSERT INTO context_reports (message_id, report, created_at) VALUES (?, ?, ?)"),
+            {messageId, textValue(reportJson), db_.nextTimestamp()}, context);
     });
 }
 
 Result<QString> ContextReportRepository::get(const QString& messageId) {
     QSqlQuery query(db_.connection());
-    query.prepare(QStringLiteral("SELECT report FROM context_reports WHERE message_id = ?"));
-    query.addBindValue(messageId);
     if (Status done = execPrepared(
-            query, QStringLiteral("cannot read the context report of %1").arg(messageId));
+            query, QStringLiteral("SELECT report FROM context_reports WHERE message_id = ?"),
+            {messageId}, QStringLiteral("cannot read the context report of %1").arg(messageId));
         !done) {
         return done.error();
     }

@@ -17,6 +17,15 @@ Status execPrepared(QSqlQuery& query, const QString& context) {
     return Ok{};
 }
 
+Status execPrepared(QSqlQuery& query, const QString& sql, std::initializer_list<QVariant> values,
+                    const QString& context) {
+    query.prepare(sql);
+    for (const QVariant& value : values) {
+        query.addBindValue(value);
+    }
+    return execPrepared(query, context);
+}
+
 Error storeError(const QString& message) {
     const QString text = QStringLiteral("store: %1").arg(message);
     qCWarning(lcStore).noquote() << text;

@@ -4,6 +4,9 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QString>
+#include <QVariant>
+
+#include <initializer_list>
 
 #include "common/result.h"
 
@@ -12,8 +15,13 @@ namespace parley::store {
 // "store: <context>: <driver text>"
 Error sqlError(const QString& context, const QSqlError& error);
 
-// Prepares and executes `query`; on failure the error names `context`.
+// Executes the prepared `query`; on failure the error names `context`.
 Status execPrepared(QSqlQuery& query, const QString& context);
+
+// Prepares `sql` on `query`, binds `values` in order and executes it; on failure the error
+// names `context`. The rows, if any, are read from `query` afterwards.
+Status execPrepared(QSqlQuery& query, const QString& sql, std::initializer_list<QVariant> values,
+                    const QString& context);
 
 Error storeError(const QString& message);
 

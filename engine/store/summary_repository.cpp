@@ -12,20 +12,16 @@ Result<Summary> SummaryRepository::add(Summary summary) {
     summary.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     summary.createdAt = db_.nextTimestamp();
     QSqlQuery query(db_.connection());
-    query.prepare(QStringLiteral(
-        "INSERT INTO summaries (id, conversation_id, first_message_id, last_message_id, "
-        "message_count, content, model, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    query.addBindValue(summary.id);
-    query.addBindValue(summary.conversationId);
-    query.addBindValue(summary.firstMessageId);
-    query.addBindValue(summary.lastMessageId);
-    query.addBindValue(summary.messageCount);
-    query.addBindValue(textValue(summary.content));
-    query.addBindValue(textValue(summary.model));
-    query.addBindValue(summary.createdAt);
-    if (Status done =
-            execPrepared(query, QStringLiteral("cannot store a summary of conversation %1")
-                                    .arg(summary.conversationId));
+    if (Status done = execPrepared(
+            query,
+            QStringLiteral(
+                "INSERT INTO summaries (id, conversation_id, first_message_id, last_message_id, "
+                "message_count, content, model, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            {summary.id, summary.conversationId, summary.firstMessageId, summary.lastMessageId,
+             summary.messageCount, textValue(summary.content), textValue(summary.model),
+             summary.createdAt},
+            QStringLiteral("cannot store a summary of conversation %1")
+                .arg(summary.conversationId));
         !done) {
         return done.error();
     }
@@ -35,12 +31,12 @@ Result<Summary> SummaryRepository::add(Summary summary) {
 Result<std::vector<Summary>> SummaryRepository::listForConversation(const QString& conversationId) {
     QSqlQuery query(db_.connection());
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral(
-        "SELECT id, conversation_id, first_message_id, last_message_id, message_count, content, "
-        "model, created_at FROM summaries WHERE conversation_id = ? ORDER BY created_at DESC"));
-    query.addBindValue(conversationId);
     if (Status done = execPrepared(
             query,
+            QStringLiteral("SELECT id, conversation_id, first_message_id, last_message_id, "
+                           "message_count, content, model, created_at FROM summaries WHERE "
+                           "conversation_id = ? ORDER BY created_at DESC"),
+            {conversationId},
             QStringLiteral("cannot read the summaries of conversation %1").arg(conversationId));
         !done) {
         return done.error();

@@ -18,19 +18,15 @@ QVariant optionalId(const QString& id) {
 
 Status UsageRepository::record(const UsageRecord& usage) {
     QSqlQuery query(db_.connection());
-    query.prepare(QStringLiteral(
-        "INSERT INTO usage_records (id, user_id, conversation_id, message_id, kind, model, "
-        "prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    query.addBindValue(QUuid::createUuid().toString(QUuid::WithoutBraces));
-    query.addBindValue(usage.userId);
-    query.addBindValue(optionalId(usage.conversationId));
-    query.addBindValue(optionalId(usage.messageId));
-    query.addBindValue(textValue(usage.kind));
-    query.addBindValue(textValue(usage.model));
-    query.addBindValue(usage.promptTokens);
-    query.addBindValue(usage.completionTokens);
-    query.addBindValue(db_.nextTimestamp());
-    return execPrepared(query, QStringLiteral("cannot record usage of user %1").arg(usage.userId));
+    return execPrepared(
+        query,
+        QStringLiteral(
+            "INSERT INTO usage_records (id, user_id, conversation_id, message_id, kind, model, "
+            "prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        {QUuid::createUuid().toString(QUuid::WithoutBraces), usage.userId,
+         optionalId(usage.conversationId), optionalId(usage.messageId), textValue(usage.kind),
+         textValue(usage.model), usage.promptTokens, usage.completionTokens, db_.nextTimestamp()},
+        QStringLiteral("cannot record usage of user %1").arg(usage.userId));
 }
 
 Result<UsageTotals> UsageRepository::totalsForUser(const QString& userId) {

@@ -1,4 +1,5 @@
-// A ChatCore on a fresh SQLite file in a temporary directory, with users and their services.
+// A ChatCore on a fresh SQLite file in a temporary directory, with users and their services;
+// the registry with SmolLM2 that the model tests share.
 #pragma once
 
 #include <QTemporaryDir>
@@ -8,8 +9,30 @@
 #include "chat/chat_core.h"
 #include "chat/local_chat_service.h"
 #include "chat_test_support.h"
+#include "inference/catalog/model_catalog.h"
+#include "serving/model_registry.h"
 
 namespace parley::chat::testing {
+
+// No title or summary jobs, so the only model calls are the test's own.
+inline ChatSettings quietSettings() {
+    ChatSettings settings;
+    settings.generateTitles = false;
+    settings.summarize = false;
+    return settings;
+}
+
+// A registry (128 MiB of KV cache) serving the default SmolLM2 model.
+inline Result<std::unique_ptr<serving::ModelRegistry>> loadSmolLM2() {
+    serving::RegistryConfig config;
+    config.kvBudgetBytes = 128ll << 20;
+    auto registry = std::make_unique<serving::ModelRegistry>(config);
+    auto loaded = registry->load(catalog::defaultModelsDir() / "SmolLM2-135M-Instruct.Q4_1.gguf");
+    if (!loaded) {
+        return loaded.error();
+    }
+    return registry;
+}
 
 class ChatFixture {
   public:

@@ -48,6 +48,22 @@ inline Result<ConversationView> viewOf(ChatService& s, const QString& conversati
         [&](Reply<ConversationView> r) { s.conversation(conversationId, std::move(r)); });
 }
 
+inline Result<std::vector<store::SearchHit>> searchFor(ChatService& s, const QString& query) {
+    return await<std::vector<store::SearchHit>>(
+        [&](Reply<std::vector<store::SearchHit>> r) { s.search(query, std::move(r)); });
+}
+
+inline Result<StreamStarted> regenerateAnswer(ChatService& s, const QString& answerId,
+                                              const GenerationOptions& options = shortAnswer()) {
+    return await<StreamStarted>(
+        [&](Reply<StreamStarted> r) { s.regenerate(answerId, options, std::move(r)); });
+}
+
+inline Result<ContextReport> contextReportOf(ChatService& s, const QString& answerId) {
+    return await<ContextReport>(
+        [&](Reply<ContextReport> r) { s.contextReport(answerId, std::move(r)); });
+}
+
 #define PARLEY_REQUIRE_OK(result) \
     QVERIFY2((result).ok(), (result).ok() ? "" : (result).error().message.c_str())
 
@@ -134,9 +150,7 @@ inline void sendStreamsAndPersists(ChatService& s) {
     QCOMPARE(answer.finishReason, done->finishReason);
     QCOMPARE(answer.model, started->model);
 
-    auto report = await<ContextReport>([&](Reply<ContextReport> r) {
-        s.contextReport(started->assistantMessageId, std::move(r));
-    });
+    auto report = contextReportOf(s, started->assistantMessageId);
     PARLEY_REQUIRE_OK(report);
     QCOMPARE(report->messageId, started->assistantMessageId);
     QVERIFY(report->promptTokens > 0);
@@ -212,9 +226,7 @@ inline void deleteWhileStreaming(ChatService& s) {
     QVERIFY(end.has_value());
     QVERIFY(end->completionTokens < 400);
     QVERIFY(!viewOf(s, c->id).ok());
-    auto hits = await<std::vector<store::SearchHit>>([&](Reply<std::vector<store::SearchHit>> r) {
-        s.search(QStringLiteral("dragon"), std::move(r));
-    });
+    auto hits = searchFor(s, QStringLiteral("dragon"));
     PARLEY_REQUIRE_OK(hits);
     QVERIFY(hits->empty());
 }
@@ -231,9 +243,7 @@ inline void branchesAndSwitching(ChatService& s) {
     GenerationOptions varied = shortAnswer();
     varied.temperature = 1.0;
     varied.seed = 7;
-    auto again = await<StreamStarted>([&](Reply<StreamStarted> r) {
-        s.regenerate(first->assistantMessageId, varied, std::move(r));
-    });
+    auto again = regenerateAnswer(s, first->assistantMessageId, varied);
     PARLEY_REQUIRE_OK(again);
     QVERIFY(again->userMessageId.isEmpty());
     QVERIFY(again->assistantMessageId != first->assistantMessageId);
@@ -332,17 +342,13 @@ inline void searchFindsMessages(ChatService& s) {
     auto started = sendText(s, c->id, QStringLiteral("My quokka named Brightwater likes leaves"));
     PARLEY_REQUIRE_OK(started);
     QVERIFY(recorder.waitFinished(started->streamId).has_value());
-    auto hits = await<std::vector<store::SearchHit>>([&](Reply<std::vector<store::SearchHit>> r) {
-        s.search(QStringLiteral("brightwater quokka"), std::move(r));
-    });
+    auto hits = searchFor(s, QStringLiteral("brightwater quokka"));
     PARLEY_REQUIRE_OK(hits);
     QCOMPARE(hits->size(), size_t(1));
     QCOMPARE(hits->front().conversationId, c->id);
     QCOMPARE(hits->front().messageId, started->userMessageId);
     QVERIFY(hits->front().snippet.contains(QStringLiteral("[quokka]")));
-    hits = await<std::vector<store::SearchHit>>([&](Reply<std::vector<store::SearchHit>> r) {
-        s.search(QStringLiteral("nonexistentwordxyz"), std::move(r));
-    });
+    hits = searchFor(s, QStringLiteral("nonexistentwordxyz"));
     PARLEY_REQUIRE_OK(hits);
     QVERIFY(hits->empty());
 }
@@ -355,9 +361,7 @@ inline void exportImportRoundTrip(ChatService& s) {
     auto first = sendText(s, c->id, QStringLiteral("Say hi."));
     PARLEY_REQUIRE_OK(first);
     QVERIFY(recorder.waitFinished(first->streamId).has_value());
-    auto again = await<StreamStarted>([&](Reply<StreamStarted> r) {
-        s.regenerate(first->assistantMessageId, shortAnswer(), std::move(r));
-    });
+    auto again = regenerateAnswer(s, first->assistantMessageId, shortAnswer());
     PARLEY_REQUIRE_OK(again);
     QVERIFY(recorder.waitFinished(again->streamId).has_value());
 

@@ -6,9 +6,8 @@
 #include <QSqlQuery>
 #include <QtTest>
 
-#include <signal.h>
-
 #include "chat_fixture.h"
+#include "support/sigkill_child.h"
 
 using namespace parley;
 using namespace parley::chat;
@@ -22,9 +21,8 @@ class TestChatCrash : public QObject {
         QVERIFY(dir.isValid());
         const QString path = dir.filePath("crash.sqlite");
         QProcess runner;
-        runner.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        runner.start(QStringLiteral(PARLEY_BIN_DIR "/chat_crash_runner"), {path});
-        QVERIFY2(runner.waitForStarted(10000), qPrintable(runner.errorString()));
+        QVERIFY2(parley::testing::startChild(runner, "chat_crash_runner", {path}),
+                 qPrintable(runner.errorString()));
 
         QStringList ids;
         struct Seen {
@@ -53,10 +51,8 @@ class TestChatCrash : public QObject {
                 }
             }
         }
-        QCOMPARE(::kill(pid_t(runner.processId()), SIGKILL), 0);
         const qint64 killedAt = clock.elapsed();
-        QVERIFY(runner.waitForFinished(10000));
-        QCOMPARE(runner.exitStatus(), QProcess::CrashExit);
+        QVERIFY(parley::testing::killWithSigkill(runner));
         // Lines written before the kill are still in the pipe: the full streamed text.
         for (const QByteArray& rest : runner.readAll().split('\n')) {
             if (rest.startsWith("text ")) {
@@ -73,10 +69,10 @@ class TestChatCrash : public QObject {
         }
         QVERIFY(!mustBeKept.isEmpty());
 
-        testing::ChatFixture reopened(nullptr, {}, path);
+        chat::testing::ChatFixture reopened(nullptr, {}, path);
         QVERIFY(reopened.ready().ok());
         LocalChatService chats(reopened.core(), ids[0]);
-        auto view = testing::await<ConversationView>(
+        auto view = chat::testing::await<ConversationView>(
             [&](Reply<ConversationView> r) { chats.conversation(ids[1], std::move(r)); });
         QVERIFY2(view.ok(), view.ok() ? "" : view.error().message.c_str());
         QCOMPARE(view->messages.size(), size_t(2));

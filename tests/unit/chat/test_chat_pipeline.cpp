@@ -12,23 +12,16 @@
 
 #include "chat_fixture.h"
 #include "chat_service_conformance.h"
-#include "inference/catalog/model_catalog.h"
-#include "serving/model_registry.h"
 
 using namespace parley;
 using namespace parley::chat;
 using testing::await;
 using testing::ChatFixture;
+using testing::loadSmolLM2;
+using testing::quietSettings;
 using testing::StreamRecorder;
 
 namespace {
-
-ChatSettings quietSettings() {
-    ChatSettings settings;
-    settings.generateTitles = false;
-    settings.summarize = false;
-    return settings;
-}
 
 // A Parley export of one conversation with `turns` alternating messages of distinct text.
 QByteArray longThread(int turns, const QString& title) {
@@ -144,12 +137,9 @@ class TestChatPipeline : public QObject {
 
   private slots:
     void initTestCase() {
-        serving::RegistryConfig config;
-        config.kvBudgetBytes = 128ll << 20;
-        registry_ = std::make_unique<serving::ModelRegistry>(config);
-        auto loaded =
-            registry_->load(catalog::defaultModelsDir() / "SmolLM2-135M-Instruct.Q4_1.gguf");
-        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
+        auto registry = loadSmolLM2();
+        QVERIFY2(registry.ok(), registry.ok() ? "" : registry.error().message.c_str());
+        registry_ = std::move(registry.value());
     }
 
     // Attached text goes into the prompt (a report part of its own), is kept with the question
@@ -171,9 +161,7 @@ class TestChatPipeline : public QObject {
             await<StreamStarted>([&](Reply<StreamStarted> r) { s->send(request, std::move(r)); });
         QVERIFY(started.ok());
         QVERIFY(recorder.waitFinished(started->streamId).has_value());
-        auto report = await<ContextReport>([&](Reply<ContextReport> r) {
-            s->contextReport(started->assistantMessageId, std::move(r));
-        });
+        auto report = conformance::contextReportOf(*s, started->assistantMessageId);
         QVERIFY(report.ok());
         const auto file = std::find_if(
             report->parts.begin(), report->parts.end(),
@@ -186,9 +174,8 @@ class TestChatPipeline : public QObject {
         QVERIFY(view->messages[0].message.attachmentsJson.contains("room 4B"));
         QCOMPARE(view->messages[0].message.content, QStringLiteral("What is in the file?"));
 
-        auto again = await<StreamStarted>([&](Reply<StreamStarted> r) {
-            s->regenerate(started->assistantMessageId, conformance::shortAnswer(), std::move(r));
-        });
+        auto again = conformance::regenerateAnswer(*s, started->assistantMessageId,
+                                                   conformance::shortAnswer());
         QVERIFY(again.ok());
         auto done = recorder.waitFinished(again->streamId);
         QVERIFY(done.has_value());
@@ -261,9 +248,7 @@ class TestChatPipeline : public QObject {
             conformance::sendText(*s, id, "And the last town?", conformance::shortAnswer(16));
         QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
         QVERIFY(recorder.waitFinished(first->streamId).has_value());
-        auto report = await<ContextReport>([&](Reply<ContextReport> r) {
-            s->contextReport(first->assistantMessageId, std::move(r));
-        });
+        auto report = conformance::contextReportOf(*s, first->assistantMessageId);
         QVERIFY(report.ok());
         QCOMPARE(report->contextTokens, 512);
         QCOMPARE(report->reservedTokens, 16);
@@ -301,9 +286,7 @@ class TestChatPipeline : public QObject {
         auto second = conformance::sendText(*s, id, "Thank you.", conformance::shortAnswer(16));
         QVERIFY(second.ok());
         QVERIFY(recorder.waitFinished(second->streamId).has_value());
-        report = await<ContextReport>([&](Reply<ContextReport> r) {
-            s->contextReport(second->assistantMessageId, std::move(r));
-        });
+        report = conformance::contextReportOf(*s, second->assistantMessageId);
         QVERIFY(report.ok());
         QVERIFY(report->promptTokens <= 512 - 16);
         const auto summary =
@@ -325,9 +308,7 @@ class TestChatPipeline : public QObject {
 
         // The report survives a restart.
         auto services = f.reopen();
-        auto afterRestart = await<ContextReport>([&](Reply<ContextReport> r) {
-            services[0]->contextReport(second->assistantMessageId, std::move(r));
-        });
+        auto afterRestart = conformance::contextReportOf(*services[0], second->assistantMessageId);
         QVERIFY(afterRestart.ok());
         QCOMPARE(afterRestart->promptTokens, report->promptTokens);
         QCOMPARE(afterRestart->parts.size(), report->parts.size());
@@ -347,15 +328,12 @@ class TestChatPipeline : public QObject {
             "Please explain in detail why the sky looks blue during the day and red at sunset.");
         QVERIFY(first.ok());
         QVERIFY(recorder.waitFinished(first->streamId).has_value());
-        auto report = await<ContextReport>([&](Reply<ContextReport> r) {
-            s->contextReport(first->assistantMessageId, std::move(r));
-        });
+        auto report = conformance::contextReportOf(*s, first->assistantMessageId);
         QVERIFY(report.ok());
         const auto engine = registry_->find({})->engine.get();
         const int64_t hitsBefore = engine->metrics().prefixCacheHits;
-        auto again = await<StreamStarted>([&](Reply<StreamStarted> r) {
-            s->regenerate(first->assistantMessageId, conformance::shortAnswer(), std::move(r));
-        });
+        auto again = conformance::regenerateAnswer(*s, first->assistantMessageId,
+                                                   conformance::shortAnswer());
         QVERIFY(again.ok());
         auto done = recorder.waitFinished(again->streamId);
         QVERIFY(done.has_value());

@@ -5,25 +5,12 @@
 
 #include "chat_fixture.h"
 #include "chat_service_conformance.h"
-#include "inference/catalog/model_catalog.h"
-#include "serving/model_registry.h"
 
 using namespace parley;
 using namespace parley::chat;
-using testing::await;
 using testing::ChatFixture;
-using testing::StreamRecorder;
-
-namespace {
-
-ChatSettings quietSettings() {
-    ChatSettings settings;
-    settings.generateTitles = false;
-    settings.summarize = false;
-    return settings;
-}
-
-}  // namespace
+using testing::loadSmolLM2;
+using testing::quietSettings;
 
 class TestLocalChatService : public QObject {
     Q_OBJECT
@@ -31,70 +18,30 @@ class TestLocalChatService : public QObject {
   private:
     std::unique_ptr<serving::ModelRegistry> registry_;
 
-  private slots:
-    void initTestCase() {
-        serving::RegistryConfig config;
-        config.kvBudgetBytes = 128ll << 20;
-        registry_ = std::make_unique<serving::ModelRegistry>(config);
-        auto loaded =
-            registry_->load(catalog::defaultModelsDir() / "SmolLM2-135M-Instruct.Q4_1.gguf");
-        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
+    // One conformance case for user "ada" on a fresh store.
+    void runCase(void (*conformanceCase)(ChatService&), ChatSettings settings = quietSettings()) {
+        ChatFixture f(registry_.get(), settings);
+        auto* s = f.addUser("ada");
+        QVERIFY(s);
+        conformanceCase(*s);
     }
 
-    void conversationLifecycle() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::conversationLifecycle(*s);
+  private slots:
+    void initTestCase() {
+        auto registry = loadSmolLM2();
+        QVERIFY2(registry.ok(), registry.ok() ? "" : registry.error().message.c_str());
+        registry_ = std::move(registry.value());
     }
-    void sendStreamsAndPersists() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::sendStreamsAndPersists(*s);
-    }
-    void idempotentSend() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::idempotentSend(*s);
-    }
-    void cancelKeepsPartialAnswer() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::cancelKeepsPartialAnswer(*s);
-    }
-    void deleteWhileStreaming() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::deleteWhileStreaming(*s);
-    }
-    void branchesAndSwitching() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::branchesAndSwitching(*s);
-    }
-    void continueAnswer() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::continueAnswer(*s);
-    }
-    void searchFindsMessages() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::searchFindsMessages(*s);
-    }
-    void exportImportRoundTrip() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::exportImportRoundTrip(*s);
-    }
+
+    void conversationLifecycle() { runCase(conformance::conversationLifecycle); }
+    void sendStreamsAndPersists() { runCase(conformance::sendStreamsAndPersists); }
+    void idempotentSend() { runCase(conformance::idempotentSend); }
+    void cancelKeepsPartialAnswer() { runCase(conformance::cancelKeepsPartialAnswer); }
+    void deleteWhileStreaming() { runCase(conformance::deleteWhileStreaming); }
+    void branchesAndSwitching() { runCase(conformance::branchesAndSwitching); }
+    void continueAnswer() { runCase(conformance::continueAnswer); }
+    void searchFindsMessages() { runCase(conformance::searchFindsMessages); }
+    void exportImportRoundTrip() { runCase(conformance::exportImportRoundTrip); }
     void usersAreIsolated() {
         ChatFixture f(registry_.get(), quietSettings());
         auto* ada = f.addUser("ada");
@@ -105,17 +52,9 @@ class TestLocalChatService : public QObject {
     void titleIsGenerated() {
         ChatSettings settings = quietSettings();
         settings.generateTitles = true;
-        ChatFixture f(registry_.get(), settings);
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::titleIsGenerated(*s);
+        runCase(conformance::titleIsGenerated, settings);
     }
-    void invalidRequestsFail() {
-        ChatFixture f(registry_.get(), quietSettings());
-        auto* s = f.addUser("ada");
-        QVERIFY(s);
-        conformance::invalidRequestsFail(*s);
-    }
+    void invalidRequestsFail() { runCase(conformance::invalidRequestsFail); }
 };
 
 QTEST_GUILESS_MAIN(TestLocalChatService)

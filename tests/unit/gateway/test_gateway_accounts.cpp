@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "gateway/account_service.h"
-#include "gateway/password_hash.h"
-#include "gateway/secret_token.h"
+#include "gateway/auth/password_hash.h"
+#include "gateway/auth/secret_token.h"
 #include "store/database.h"
 
 using namespace parley::gateway;

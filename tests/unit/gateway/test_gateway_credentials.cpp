@@ -6,8 +6,8 @@
 
 #include <sodium.h>
 
-#include "gateway/password_hash.h"
-#include "gateway/secret_token.h"
+#include "gateway/auth/password_hash.h"
+#include "gateway/auth/secret_token.h"
 
 using namespace parley::gateway;
 

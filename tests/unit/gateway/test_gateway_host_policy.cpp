@@ -2,7 +2,7 @@
 // servers got wrong (empty Host, port only, trailing dot, case, IPv6).
 #include <QtTest>
 
-#include "gateway/host_policy.h"
+#include "gateway/http/host_policy.h"
 
 using parley::gateway::HostPolicy;
 

@@ -1,10 +1,10 @@
 // Token buckets, the per key/user/IP rate limiter and the per-user quotas, with time passed in.
 #include <QtTest>
 
-#include "gateway/principal.h"
-#include "gateway/quota_tracker.h"
-#include "gateway/rate_limiter.h"
-#include "gateway/token_bucket.h"
+#include "gateway/auth/principal.h"
+#include "gateway/limits/quota_tracker.h"
+#include "gateway/limits/rate_limiter.h"
+#include "gateway/limits/token_bucket.h"
 
 using namespace parley::gateway;
 using Clock = TokenBucket::Clock;

@@ -1,8 +1,8 @@
 // Uploaded files on real disk (a temporary data directory) and the multipart/form-data parser.
 #include <QtTest>
 
-#include "gateway/files_multipart.h"
-#include "gateway/files_store.h"
+#include "gateway/conversations/files_multipart.h"
+#include "gateway/conversations/files_store.h"
 
 using parley::gateway::FilesStore;
 using parley::gateway::parseMultipartForm;

@@ -94,6 +94,13 @@ class TestRemoteChatService : public QObject {
             via.isEmpty() ? base_ : via, key.value("key").toString(), 60'000, 10'000});
     }
 
+    // One conformance case for a new member.
+    void runCase(void (*conformanceCase)(ChatService&)) {
+        auto s = newMember();
+        QVERIFY(s);
+        conformanceCase(*s);
+    }
+
   private slots:
     void initTestCase() {
         QVERIFY(dataDir_.isValid());
@@ -179,62 +186,22 @@ class TestRemoteChatService : public QObject {
         QVERIFY(connection.count() >= 3);  // connected, dropped, connected again
     }
 
-    void conversationLifecycle() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::conversationLifecycle(*s);
-    }
-    void sendStreamsAndPersists() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::sendStreamsAndPersists(*s);
-    }
-    void idempotentSend() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::idempotentSend(*s);
-    }
-    void cancelKeepsPartialAnswer() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::cancelKeepsPartialAnswer(*s);
-    }
-    void branchesAndSwitching() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::branchesAndSwitching(*s);
-    }
-    void continueAnswer() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::continueAnswer(*s);
-    }
-    void searchFindsMessages() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::searchFindsMessages(*s);
-    }
-    void exportImportRoundTrip() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::exportImportRoundTrip(*s);
-    }
+    void conversationLifecycle() { runCase(conformance::conversationLifecycle); }
+    void sendStreamsAndPersists() { runCase(conformance::sendStreamsAndPersists); }
+    void idempotentSend() { runCase(conformance::idempotentSend); }
+    void cancelKeepsPartialAnswer() { runCase(conformance::cancelKeepsPartialAnswer); }
+    void branchesAndSwitching() { runCase(conformance::branchesAndSwitching); }
+    void continueAnswer() { runCase(conformance::continueAnswer); }
+    void searchFindsMessages() { runCase(conformance::searchFindsMessages); }
+    void exportImportRoundTrip() { runCase(conformance::exportImportRoundTrip); }
     void usersAreIsolated() {
         auto ada = newMember();
         auto bob = newMember();
         QVERIFY(ada && bob);
         conformance::usersAreIsolated(*ada, *bob);
     }
-    void titleIsGenerated() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::titleIsGenerated(*s);
-    }
-    void invalidRequestsFail() {
-        auto s = newMember();
-        QVERIFY(s);
-        conformance::invalidRequestsFail(*s);
-    }
+    void titleIsGenerated() { runCase(conformance::titleIsGenerated); }
+    void invalidRequestsFail() { runCase(conformance::invalidRequestsFail); }
 };
 
 QTEST_GUILESS_MAIN(TestRemoteChatService)

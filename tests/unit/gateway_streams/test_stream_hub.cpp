@@ -1,7 +1,7 @@
 // StreamHub: exact replay after any event id, live delivery, owners, retention limits.
 #include <QtTest>
 
-#include "gateway/stream_hub.h"
+#include "gateway/conversations/stream_hub.h"
 
 using parley::chat::StreamEvent;
 using parley::chat::StreamStarted;

@@ -6,10 +6,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <signal.h>
-
 #include "store/database.h"
 #include "store/message_repository.h"
+#include "support/sigkill_child.h"
 
 using namespace parley::store;
 
@@ -22,9 +21,8 @@ class TestStoreCrash : public QObject {
         QVERIFY(dir.isValid());
         const QString path = dir.filePath("crash.sqlite");
         QProcess writer;
-        writer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        writer.start(QStringLiteral(PARLEY_BIN_DIR "/store_crash_writer"), {path});
-        QVERIFY2(writer.waitForStarted(10000), qPrintable(writer.errorString()));
+        QVERIFY2(parley::testing::startChild(writer, "store_crash_writer", {path}),
+                 qPrintable(writer.errorString()));
 
         QStringList ids;
         int lastCheckpoint = -1;
@@ -41,9 +39,7 @@ class TestStoreCrash : public QObject {
                 lastCheckpoint = fields.value(1).toInt();
             }
         }
-        QCOMPARE(::kill(pid_t(writer.processId()), SIGKILL), 0);
-        QVERIFY(writer.waitForFinished(10000));
-        QCOMPARE(writer.exitStatus(), QProcess::CrashExit);
+        QVERIFY(parley::testing::killWithSigkill(writer));
         QCOMPARE(ids.size(), 3);
 
         auto db = Database::open(path);

@@ -46,8 +46,7 @@ class TestStoreRepositories : public QObject {
   private slots:
     void init() {
         QVERIFY(dir_.isValid());
-        auto db = Database::open(
-            dir_.filePath(QString::fromLatin1(QTest::currentTestFunction()) + ".sqlite"));
+        auto db = testing::openTestDatabase(dir_);
         QVERIFY2(db, db ? "" : db.error().message.c_str());
         db_ = std::move(db.value());
         UserRepository users(*db_);
