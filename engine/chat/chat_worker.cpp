@@ -1,4 +1,5 @@
 #include "chat/chat_worker.h"
+#include <algorithm>
 
 #include "chat/context_report_json.h"
 #include "chat/conversation_export.h"
@@ -142,22 +143,17 @@ Result<ConversationView> ChatWorker::view(const store::Conversation& conversatio
     if (!branch) {
         return branch.error();
     }
+    Result<QHash<QString, QStringList>> tree = messages_->childIds(conversation.id);
+    if (!tree) {
+        return tree.error();
+    }
     ConversationView v;
     v.conversation = conversation;
     for (store::Message& m : *branch) {
-        Result<std::vector<store::Message>> siblings =
-            messages_->children(conversation.id, m.parentId);
-        if (!siblings) {
-            return siblings.error();
-        }
         MessageNode node;
-        node.siblingCount = int(siblings->size());
-        for (int i = 0; i < int(siblings->size()); ++i) {
-            node.siblingIds.append((*siblings)[i].id);
-            if ((*siblings)[i].id == m.id) {
-                node.siblingIndex = i;
-            }
-        }
+        node.siblingIds = tree->value(m.parentId);
+        node.siblingCount = int(node.siblingIds.size());
+        node.siblingIndex = std::max(0, int(node.siblingIds.indexOf(m.id)));
         node.message = std::move(m);
         v.messages.push_back(std::move(node));
     }

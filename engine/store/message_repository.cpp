@@ -194,6 +194,25 @@ Status MessageRepository::setStatus(const QString& id, MessageStatus status) {
                          QStringLiteral("cannot set message status"), false);
 }
 
+Result<QHash<QString, QStringList>> MessageRepository::childIds(const QString& conversationId) {
+    QSqlQuery query(db_.connection());
+    query.setForwardOnly(true);
+    query.prepare(
+        QStringLiteral("SELECT id, parent_id FROM messages WHERE conversation_id = ? "
+                       "ORDER BY created_at, seq"));
+    query.addBindValue(conversationId);
+    if (Status done = execPrepared(
+            query, QStringLiteral("cannot read the message tree of %1").arg(conversationId));
+        !done) {
+        return done.error();
+    }
+    QHash<QString, QStringList> tree;
+    while (query.next()) {
+        tree[query.value(1).toString()].append(query.value(0).toString());
+    }
+    return tree;
+}
+
 Result<std::vector<Message>> MessageRepository::children(const QString& conversationId,
                                                          const QString& parentId) {
     QSqlQuery query(db_.connection());

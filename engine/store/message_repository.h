@@ -1,7 +1,9 @@
 // Messages: the conversation tree, streaming checkpoints, the active branch and full-text search.
 #pragma once
 
+#include <QHash>
 #include <QString>
+#include <QStringList>
 
 #include <vector>
 
@@ -30,6 +32,9 @@ class MessageRepository {
     // Children of `parentId` (empty: the root messages) in the order they were written; more than
     // one child means branches.
     Result<std::vector<Message>> children(const QString& conversationId, const QString& parentId);
+    // The ids of every message's children in one query (no content): parent id (empty for the
+    // roots) -> child ids in the order children() gives. For showing siblings of a long branch.
+    Result<QHash<QString, QStringList>> childIds(const QString& conversationId);
     // The messages from the root down to `leafId`.
     Result<std::vector<Message>> pathTo(const QString& leafId);
     // pathTo() the conversation's active leaf; empty when the conversation has no messages.
