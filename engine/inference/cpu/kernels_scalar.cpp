@@ -1,7 +1,7 @@
 // Portable kernels: the same integer arithmetic as the SIMD paths, one block at a time. They run
 // on machines without AVX2 and are the bit-for-bit model of what the SIMD kernels compute: the
-// same float operations in the same order (fused multiply-adds, four partial sums by block index
-// for the 32-element types), so every ISA and every batch size gives identical outputs.
+// same float operations in the same order (fused multiply-adds; for the 32-element types
+// llama.cpp's 8 lanes per block), so every ISA and every batch size gives identical outputs.
 #include <cmath>
 #include <cstring>
 
@@ -20,8 +20,8 @@ float loadF16(const uint8_t* p) {
     return quant::f16ToF32(h);
 }
 
-// A 32-element weight block as unsigned quants u[i] with w[i] = d * u[i] + m, or (signed Q8_0)
-// w[i] = d * q[i] with m = 0.
+// A 32-element weight block as quants q[i] with w[i] = d * (q[i] - offset) + m: unsigned for the
+// 4- and 5-bit types (offset 8 / 16 for Q4_0 / Q5_0, m only for Q4_1 / Q5_1), signed for Q8_0.
 struct Block32 {
     int q[kBlock];
     float d;
@@ -47,10 +47,10 @@ Block32 unpack32(const uint8_t* b) {
             out.q[j] = qs[j] & 0xF;
             out.q[j + 16] = qs[j] >> 4;
         }
-        out.m = type == GgmlType::Q4_0 ? -8.0f * out.d : loadF16(b + 2);
+        out.m = type == GgmlType::Q4_0 ? 0.0f : loadF16(b + 2);
     } else if constexpr (type == GgmlType::Q5_0) {
         fiveBitQuants(b + 2, b + 6, out.q);
-        out.m = -16.0f * out.d;
+        out.m = 0.0f;
     } else if constexpr (type == GgmlType::Q5_1) {
         fiveBitQuants(b + 4, b + 8, out.q);
         out.m = loadF16(b + 2);
@@ -63,6 +63,14 @@ Block32 unpack32(const uint8_t* b) {
     return out;
 }
 
+// Sums the 8 float lanes of the ggml order: the halves first, then pairs, then the last two.
+float combineLanes(const float (&lane)[8]) {
+    return ((lane[0] + lane[4]) + (lane[2] + lane[6])) +
+           ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+}
+
+// Per block: dd = d * da; lane l (elements 4l..4l+3) gets its exact integer dot with the signed
+// quants (Q4_0/Q5_0 offset removed) by one FMA with dd; Q4_1/Q5_1 mins go into a ninth sum.
 template <GgmlType type>
 void rows32(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
     constexpr int bytes = type == GgmlType::Q4_0   ? 18
@@ -70,24 +78,32 @@ void rows32(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
                           : type == GgmlType::Q5_0 ? 22
                           : type == GgmlType::Q5_1 ? 24
                                                    : 34;
+    constexpr int offset = type == GgmlType::Q4_0 ? 8 : type == GgmlType::Q5_0 ? 16 : 0;
+    constexpr bool hasMin = type == GgmlType::Q4_1 || type == GgmlType::Q5_1;
     const int64_t blocks = job.cols / kBlock;
     for (int64_t r = rowBegin; r < rowEnd; ++r) {
         const uint8_t* row = job.weights + r * job.weightRowBytes;
         for (int64_t t = 0; t < job.tokens; ++t) {
             const auto* act =
                 reinterpret_cast<const Q8Block32*>(job.activations + t * job.activationRowBytes);
-            float partial[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+            float mins = 0.0f;
             for (int64_t b = 0; b < blocks; ++b) {
                 const Block32 w = unpack32<type>(row + b * bytes);
-                int dot = 0;
-                for (int i = 0; i < kBlock; ++i)
-                    dot += w.q[i] * act[b].qs[i];
-                float& sum = partial[b % 4];
-                sum = std::fma(static_cast<float>(dot), w.d * act[b].d, sum);
-                if constexpr (type != GgmlType::Q8_0)
-                    sum = std::fma(w.m, act[b].s, sum);
+                const float dd = w.d * act[b].d;
+                for (int l = 0; l < 8; ++l) {
+                    int dot = 0;
+                    for (int i = 4 * l; i < 4 * l + 4; ++i)
+                        dot += (w.q[i] - offset) * act[b].qs[i];
+                    lane[l] = std::fma(dd, static_cast<float>(dot), lane[l]);
+                }
+                if constexpr (hasMin)
+                    mins = std::fma(w.m, act[b].s, mins);
             }
-            job.y[t * job.outputStride + r] = (partial[0] + partial[2]) + (partial[1] + partial[3]);
+            float y = combineLanes(lane);
+            if constexpr (hasMin)
+                y += mins;
+            job.y[t * job.outputStride + r] = y;
         }
     }
 }

@@ -13,9 +13,9 @@ constexpr int kBlock = 32;        // elements per Q4_0..Q8_0 block
 constexpr int kSuperBlock = 256;  // elements per K-quant super-block
 
 // Partner of the 32-element weight types (ggml Q8_0 and Q8_1): x[i] ~ d * qs[i]; s = d * sum(qs)
-// lets a weight offset or min contribute m * s instead of a second pass over the quants. ggml's
-// Q8_1 (partner of Q4_1/Q5_1) stores s as f16 and its result depends on that rounding; its Q8_0
-// (partner of Q4_0/Q5_0) has no s and subtracts the offset exactly, so there s stays f32.
+// lets a Q4_1/Q5_1 min contribute m * s instead of a second pass over the quants. ggml's Q8_1
+// (partner of Q4_1/Q5_1) stores s as f16 and its result depends on that rounding; its Q8_0
+// (partner of Q4_0/Q5_0/Q8_0) has no s: the kernels subtract those offsets exactly in integers.
 struct Q8Block32 {
     int8_t qs[kBlock];
     float d;

@@ -89,7 +89,7 @@ class TestServingModel : public QObject {
 
     void concurrentRequestsMatchRunningAlone() {
         const std::vector<std::vector<TokenId>> prompts = {
-            makePrompt(32, 8, 3), makePrompt(32, 13, 2), makePrompt(0, 27, 9)};
+            makePrompt(32, 8, 4), makePrompt(32, 13, 2), makePrompt(0, 27, 9)};
 
         constexpr int32_t kBlocks = 8;  // fewer than the requests need at once
         auto kv = model_->makeKvPool(kBlocks, serving::kBlockSize);
