@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "inference/model/attention_kernels.h"
 #include "inference/ops/polynomial_exp.h"
 #include "inference/ops/vector_ops.h"
 
@@ -13,6 +14,8 @@ namespace {
 constexpr float kMasked = -std::numeric_limits<float>::infinity();
 // The reference's softmax sums its exponentials 16 cache positions at a time, from position 0.
 constexpr int32_t kExpChunk = 16;
+// The widest lane order's lane count (ops::LaneOrder::Lanes64).
+constexpr int32_t kLaneAlign = 64;
 
 // Softmax of one query's scores over positions [lo, lo + n), in place, probabilities rounded to
 // f16.
@@ -51,6 +54,12 @@ void attendTile(const AttentionShape& shape, const AttentionTile& tile, int32_t 
     const int32_t lastPosition = tile.firstPosition + tile.count - 1;
     const int32_t lo = shape.window > 0 ? std::max(0, tile.firstPosition - shape.window + 1) : 0;
     const int32_t nk = lastPosition - lo + 1;
+    // Probability rows span whole groups of kLaneAlign positions (zeros outside [lo, last]), so
+    // that position p's products land in lane p % lanes with no bounds checks.
+    const int32_t rowStart = lo - lo % kLaneAlign;
+    const int32_t rowLength =
+        (lastPosition + 1 - rowStart + kLaneAlign - 1) / kLaneAlign * kLaneAlign;
+    const int32_t offset = lo - rowStart;
 
     scratch.queries.resize(int64_t(nq) * hd);
     for (int32_t t = 0; t < tile.count; ++t) {
@@ -61,51 +70,40 @@ void attendTile(const AttentionShape& shape, const AttentionTile& tile, int32_t 
         ops::roundToF16(dst, dst, int64_t(group) * hd);
     }
 
-    scratch.scores.resize(int64_t(nq) * nk);
-    scratch.row.resize(hd);
-    float* kRow = scratch.row.data();
-    for (int32_t j = 0; j < nk; ++j) {
-        const int32_t p = lo + j;
-        ops::fromF16(kv.key(layer, tile.blockTable[p / bs], p % bs) + int64_t(tile.kvHead) * hd,
-                     kRow, hd);
-        // Queries are token-major, so the ones that may see position p form one run: from the
-        // first token at or after p, up to the last token whose window still reaches back to p.
-        const int32_t firstToken = std::max(0, p - tile.firstPosition);
-        const int32_t endToken = shape.window > 0
-                                     ? std::min(tile.count, p + shape.window - tile.firstPosition)
-                                     : tile.count;
-        float* column = &scratch.scores[j];
-        for (int32_t i = 0; i < firstToken * group; ++i)
-            column[int64_t(i) * nk] = kMasked;
-        for (int32_t i = std::max(endToken, firstToken) * group; i < nq; ++i)
-            column[int64_t(i) * nk] = kMasked;
-        if (endToken > firstToken) {
-            const int32_t from = firstToken * group;
-            float* scores = column + int64_t(from) * nk;
-            ops::orderedDotRows(&scratch.queries[int64_t(from) * hd],
-                                (endToken - firstToken) * group, hd, kRow, scores, nk, tile.order);
-            for (int32_t i = 0; i < (endToken - firstToken) * group; ++i)
-                scores[int64_t(i) * nk] *= shape.scoreScale;
-        }
+    scratch.keyRows.resize(nk);
+    scratch.valueRows.assign(rowLength, nullptr);
+    const int64_t headOffset = int64_t(tile.kvHead) * hd;
+    for (int32_t p = lo; p <= lastPosition; ++p) {
+        const int32_t block = tile.blockTable[p / bs];
+        scratch.keyRows[p - lo] = kv.key(layer, block, p % bs) + headOffset;
+        scratch.valueRows[p - rowStart] = kv.value(layer, block, p % bs) + headOffset;
     }
 
-    for (int32_t i = 0; i < nq; ++i)
-        softmaxRow(&scratch.scores[int64_t(i) * nk], lo, nk);
-
-    // Position p's products go to lane p % lanes, as in the reference's sum over its whole cache.
-    const int lanes = ops::laneCount(tile.order);
-    const int64_t laneStride = int64_t(nq) * hd;
-    scratch.lanes.assign(lanes * laneStride, 0.0f);
-    float* vRow = scratch.row.data();
-    for (int32_t j = 0; j < nk; ++j) {
-        const int32_t p = lo + j;
-        ops::fromF16(kv.value(layer, tile.blockTable[p / bs], p % bs) + int64_t(tile.kvHead) * hd,
-                     vRow, hd);
-        ops::axpyRows(&scratch.scores[j], nk, nq, vRow, &scratch.lanes[(p % lanes) * laneStride],
-                      hd);
+    scratch.scores.resize(int64_t(nq) * rowLength);
+    keyScores(scratch.queries.data(), nq, hd, scratch.keyRows.data(), nk, tile.order,
+              scratch.scores.data() + offset, rowLength);
+    for (int32_t i = 0; i < nq; ++i) {
+        float* row = &scratch.scores[int64_t(i) * rowLength];
+        // Token i / group sees positions [first, position] of the cache.
+        const int32_t position = tile.firstPosition + i / group;
+        const int32_t first = shape.window > 0 ? std::max(lo, position - shape.window + 1) : lo;
+        float* scores = row + offset;
+        std::fill(scores, scores + (first - lo), kMasked);
+        for (int32_t j = first - lo; j <= position - lo; ++j)
+            scores[j] *= shape.scoreScale;
+        std::fill(scores + (position - lo + 1), scores + nk, kMasked);
+        softmaxRow(scores, lo, nk);
+        std::fill(row, scores, 0.0f);
+        std::fill(scores + nk, row + rowLength, 0.0f);
     }
-    scratch.out.resize(laneStride);
-    ops::combineLanes(scratch.lanes.data(), laneStride, laneStride, tile.order, scratch.out.data());
+
+    scratch.out.resize(int64_t(nq) * hd);
+    const int64_t bufferSize = weightedValuesBufferSize(nq, hd, rowLength);
+    if (int64_t(scratch.values.size()) < bufferSize)
+        scratch.values.resize(bufferSize);
+    weightedValues(scratch.scores.data(), rowLength, nq, hd, scratch.valueRows.data(), rowLength,
+                   tile.order, scratch.out.data(),
+                   bufferSize > 0 ? scratch.values.data() : nullptr);
     for (int32_t t = 0; t < tile.count; ++t) {
         std::copy_n(&scratch.out[int64_t(t) * group * hd], int64_t(group) * hd,
                     out + (tile.firstRow + t) * qStride + int64_t(tile.kvHead) * group * hd);

@@ -1,8 +1,9 @@
 // Causal (optionally sliding-window) attention of new tokens over a sequence's KV cache, read
 // through its block table. Work is cut into tiles of consecutive tokens of one sequence and one KV
-// head, so every key and value row is converted from f16 once per tile and shared by all the
-// tile's queries (all the query heads of the group, all its tokens): prefill reads the cache once
-// per tile instead of once per token.
+// head, so every key and value row is read once per tile for all the tile's queries (all the
+// query heads of the group, all its tokens): prefill reads the cache once per tile instead of
+// once per token. The rows are widened from f16 in registers, or once per tile into `values`
+// when the tile has many queries (attention_kernels.h).
 //
 // The arithmetic is the reference implementation's (llama.cpp without flash attention on the CPU),
 // operation for operation: q and k in f16, products summed in its lane order, the softmax's exp
@@ -41,7 +42,8 @@ struct AttentionTile {
 
 // Per-thread scratch, reused across calls.
 struct AttentionScratch {
-    std::vector<float> queries, scores, lanes, out, row;
+    std::vector<float> queries, scores, out, values;
+    std::vector<const uint16_t*> keyRows, valueRows;
 };
 
 // q: rows of nHead * headDim; out: same shape, written for the tile's heads only.
