@@ -113,11 +113,6 @@ float orderedDot(const float* a, const float* b, int64_t n, LaneOrder order) {
     return out;
 }
 
-void orderedDotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
-                    int64_t outStride, LaneOrder order) {
-    dotRowsKernel()(rows, nRows, n, x, out, outStride, order);
-}
-
 // Whole lanes added element-wise in the pairwise order (vectorises across i, never reassociates).
 void combineLanes(float* lanes, int64_t laneStride, int64_t n, LaneOrder order, float* out) {
     auto addInto = [&](int to, int from) {

@@ -27,10 +27,6 @@ constexpr int laneCount(LaneOrder order) {
 // sum of a[i] * b[i] in `order` (Lanes16 needs n % 16 == 0).
 float orderedDot(const float* a, const float* b, int64_t n, LaneOrder order);
 
-// out[r * outStride] = orderedDot(rows + r * n, x, n, order)   for r < nRows
-void orderedDotRows(const float* rows, int64_t nRows, int64_t n, const float* x, float* out,
-                    int64_t outStride, LaneOrder order);
-
 // out[i] = the lane partial sums lanes[l * laneStride + i] (l < laneCount(order)) combined in
 // `order`'s pairwise steps; `lanes` is used as scratch.
 void combineLanes(float* lanes, int64_t laneStride, int64_t n, LaneOrder order, float* out);

@@ -97,12 +97,6 @@ void fromF16Scalar(const uint16_t* x, float* out, int64_t n) {
         out[i] = quant::f16ToF32(x[i]);
 }
 
-// Fused like the AVX2 twin, so both give the same bits.
-void axpyScalar(float alpha, const float* x, float* y, int64_t n) {
-    for (int64_t i = 0; i < n; ++i)
-        y[i] = std::fma(alpha, x[i], y[i]);
-}
-
 void toF16Scalar(const float* x, uint16_t* out, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
         out[i] = quant::f32ToF16(x[i]);
@@ -129,47 +123,18 @@ __attribute__((target("avx2,fma,f16c"))) void fromF16Avx2(const uint16_t* x, flo
         out[i] = quant::f16ToF32(x[i]);
 }
 
-__attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, float* y,
-                                                  int64_t n) {
-    const __m256 va = _mm256_set1_ps(alpha);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i,
-                         _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-    for (; i < n; ++i)
-        y[i] = std::fma(alpha, x[i], y[i]);
-}
-
-void axpyRowsScalar(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
-                    float* rows, int64_t n) {
-    for (int64_t r = 0; r < nRows; ++r) {
-        if (weights[r * weightStride] != 0.0f)
-            axpyScalar(weights[r * weightStride], x, rows + r * n, n);
-    }
-}
-
-__attribute__((target("avx2,fma"))) void axpyRowsAvx2(const float* weights, int64_t weightStride,
-                                                      int64_t nRows, const float* x, float* rows,
-                                                      int64_t n) {
-    for (int64_t r = 0; r < nRows; ++r) {
-        if (weights[r * weightStride] != 0.0f)
-            axpyAvx2(weights[r * weightStride], x, rows + r * n, n);
-    }
-}
-
 struct VectorKernels {
     void (*convert)(const float*, uint16_t*, int64_t);
     void (*fromF16)(const uint16_t*, float*, int64_t);
-    void (*axpyRows)(const float*, int64_t, int64_t, const float*, float*, int64_t);
 };
 
 const VectorKernels& vectorKernels() {
     static const VectorKernels kernels = [] {
         __builtin_cpu_init();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            return VectorKernels{toF16Avx2, fromF16Avx2, axpyRowsAvx2};
+            return VectorKernels{toF16Avx2, fromF16Avx2};
         }
-        return VectorKernels{toF16Scalar, fromF16Scalar, axpyRowsScalar};
+        return VectorKernels{toF16Scalar, fromF16Scalar};
     }();
     return kernels;
 }
@@ -182,11 +147,6 @@ void toF16(const float* x, uint16_t* out, int64_t n) {
 
 void fromF16(const uint16_t* x, float* out, int64_t n) {
     vectorKernels().fromF16(x, out, n);
-}
-
-void axpyRows(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
-              float* rows, int64_t n) {
-    vectorKernels().axpyRows(weights, weightStride, nRows, x, rows, n);
 }
 
 void roundToF16(const float* x, float* out, int64_t n) {

@@ -27,11 +27,6 @@ void scale(float* y, float s, int64_t n);       // y *= s
 // f16 rows of the KV cache <-> f32.
 void toF16(const float* x, uint16_t* out, int64_t n);
 void fromF16(const uint16_t* x, float* out, int64_t n);
-// Attention's inner loop, without a dispatch per row:
-// rows + r * n += weights[r * weightStride] * x   for r < nRows, fused multiply-adds (zero
-// weights skipped)
-void axpyRows(const float* weights, int64_t weightStride, int64_t nRows, const float* x,
-              float* rows, int64_t n);
 // out[i] = x[i] rounded to the nearest f16 value (out may alias x).
 void roundToF16(const float* x, float* out, int64_t n);
 

@@ -68,18 +68,6 @@ class TestOrderedSums : public QObject {
         }
     }
 
-    void dotRowsWritesStridedOutputs() {
-        const int rows = 5, n = 64;
-        const auto m = randomVector(rows * n, 5);
-        const auto x = randomVector(n, 6);
-        std::vector<float> out(rows * 3, -1.0f);
-        ops::orderedDotRows(m.data(), rows, n, x.data(), out.data(), 3, ops::LaneOrder::Lanes16);
-        for (int r = 0; r < rows; ++r) {
-            QCOMPARE(out[r * 3], laneOrderDot(&m[r * n], x.data(), n, 16));
-            QCOMPARE(out[r * 3 + 1], -1.0f);  // the stride leaves other entries alone
-        }
-    }
-
     void combineLanesMatchesSum16AndTheDot() {
         // Lane l of a dot's partial sums is what combineLanes combines: the two must agree.
         const int64_t n = 256;

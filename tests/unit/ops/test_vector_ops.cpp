@@ -96,22 +96,6 @@ class TestVectorOps : public QObject {
             QCOMPARE(rounded[i], back[i]);
         }
     }
-
-    void axpyRowsIsFused() {
-        const int rows = 7, n = 69;  // not a multiple of the vector width
-        const auto m = randomVector(rows * n, 5);
-        const auto x = randomVector(n, 6);
-        std::vector<float> weights{0.5f, 0.0f, -2.0f, 1.0f, 0.0f, 3.0f, 0.25f};
-        auto acc = m;
-        ops::axpyRows(weights.data(), 1, rows, x.data(), acc.data(), n);
-        for (int r = 0; r < rows; ++r) {
-            for (int i = 0; i < n; ++i) {
-                const float expected =
-                    weights[r] == 0.0f ? m[r * n + i] : std::fma(weights[r], x[i], m[r * n + i]);
-                QCOMPARE(acc[r * n + i], expected);
-            }
-        }
-    }
 };
 
 QTEST_GUILESS_MAIN(TestVectorOps)
