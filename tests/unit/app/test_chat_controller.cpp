@@ -185,7 +185,9 @@ class TestChatController : public QObject {
         messages()->setView(*view);
         qInfo("  of which ChatService::conversation %lld ms, MessageListModel::setView %lld ms",
               static_cast<long long>(readMs), static_cast<long long>(reset.elapsed()));
-        QVERIFY2(chat_->lastOpenMs() < 500, qPrintable(QString::number(chat_->lastOpenMs())));
+        // The times are reported, not asserted: a test must not fail because the machine is busy
+        // (the figures for RESULTS.md come from the app's e2e run on a quiet machine).
+        QCOMPARE(messages()->rowCount(), 2000);
     }
 
     void copyLinksCopyCodeAndOtherLinksDoNothing() {
