@@ -286,17 +286,26 @@ void ChatController::stop() {
     });
 }
 
-void ChatController::edit(const QString& userMessageId, const QString& text) {
-    const int row = messages_.rowOfMessage(userMessageId);
-    const QString content = text.trimmed();
-    if (!service_ || row < 0 || content.isEmpty() || streaming() || requestInFlight_)
-        return;
-    const chat::MessageNode original = *messages_.node(row);
+std::optional<ChatController::BranchRequest> ChatController::beginBranchRequest(
+    const QString& messageId) {
+    const int row = messages_.rowOfMessage(messageId);
+    if (!service_ || row < 0 || streaming() || requestInFlight_)
+        return std::nullopt;
     requestInFlight_ = true;
-    const chat::GenerationOptions options =
-        settings_ ? settings_->generationOptions() : chat::GenerationOptions{};
-    service_->edit(userMessageId, content, options,
-                   streamReply([this, row, original, content](const chat::StreamStarted& started) {
+    return BranchRequest{row, *messages_.node(row),
+                         settings_ ? settings_->generationOptions() : chat::GenerationOptions{}};
+}
+
+void ChatController::edit(const QString& userMessageId, const QString& text) {
+    const QString content = text.trimmed();
+    if (content.isEmpty())
+        return;
+    const std::optional<BranchRequest> request = beginBranchRequest(userMessageId);
+    if (!request)
+        return;
+    service_->edit(userMessageId, content, request->options,
+                   streamReply([this, row = request->row, original = request->original,
+                                content](const chat::StreamStarted& started) {
                        chat::MessageNode user = original;
                        user.message.id = started.userMessageId;
                        user.message.content = content;
@@ -310,16 +319,13 @@ void ChatController::edit(const QString& userMessageId, const QString& text) {
 }
 
 void ChatController::regenerate(const QString& assistantMessageId) {
-    const int row = messages_.rowOfMessage(assistantMessageId);
-    if (!service_ || row < 0 || streaming() || requestInFlight_)
+    const std::optional<BranchRequest> request = beginBranchRequest(assistantMessageId);
+    if (!request)
         return;
-    const chat::MessageNode original = *messages_.node(row);
-    requestInFlight_ = true;
-    const chat::GenerationOptions options =
-        settings_ ? settings_->generationOptions() : chat::GenerationOptions{};
     service_->regenerate(
-        assistantMessageId, options,
-        streamReply([this, row, original](const chat::StreamStarted& started) {
+        assistantMessageId, request->options,
+        streamReply([this, row = request->row,
+                     original = request->original](const chat::StreamStarted& started) {
             std::vector<chat::MessageNode> nodes{
                 answerNode(started, original.message.parentId,
                            static_cast<int>(original.siblingIds.size()), original.siblingIds)};
@@ -328,16 +334,13 @@ void ChatController::regenerate(const QString& assistantMessageId) {
 }
 
 void ChatController::continueAnswer(const QString& assistantMessageId) {
-    const int row = messages_.rowOfMessage(assistantMessageId);
-    if (!service_ || row < 0 || streaming() || requestInFlight_)
+    const std::optional<BranchRequest> request = beginBranchRequest(assistantMessageId);
+    if (!request)
         return;
-    const chat::MessageNode original = *messages_.node(row);
-    requestInFlight_ = true;
-    const chat::GenerationOptions options =
-        settings_ ? settings_->generationOptions() : chat::GenerationOptions{};
     service_->continueAnswer(
-        assistantMessageId, options,
-        streamReply([this, row, original](const chat::StreamStarted& started) {
+        assistantMessageId, request->options,
+        streamReply([this, row = request->row,
+                     original = request->original](const chat::StreamStarted& started) {
             chat::MessageNode answer = original;
             if (started.assistantMessageId != original.message.id) {
                 answer = answerNode(started, original.message.id, 0, {});

@@ -11,6 +11,7 @@
 #include <QPointer>
 #include <QVariantMap>
 
+#include <optional>
 #include <vector>
 
 #include "attachment_list_model.h"
@@ -110,6 +111,15 @@ class ChatController : public QObject {
                                  int siblingIndex, QStringList siblingIds) const;
     chat::Reply<chat::StreamStarted> streamReply(
         std::function<void(const chat::StreamStarted&)> accept);
+    // Edit, regenerate and continue start from a message already shown.
+    struct BranchRequest {
+        int row = -1;
+        chat::MessageNode original;
+        chat::GenerationOptions options;
+    };
+    // The shown message and the options to use, with a request now in flight; nullopt when no
+    // request can start (no service, unknown message, already streaming or waiting).
+    std::optional<BranchRequest> beginBranchRequest(const QString& messageId);
 
     QPointer<chat::ChatService> service_;
     QPointer<AppSettings> settings_;
