@@ -9,22 +9,12 @@
 
 #include <cstdint>
 
+#include "inference/quant/ggml_type.h"
+
 namespace parley::cuda {
 
-// ggml type ids (engine/inference/quant/ggml_type.h), fixed by the file format.
-enum class WeightType : uint32_t {
-    F32 = 0,
-    F16 = 1,
-    Q4_0 = 2,
-    Q4_1 = 3,
-    Q5_0 = 6,
-    Q5_1 = 7,
-    Q8_0 = 8,
-    Q4_K = 12,
-    Q5_K = 13,
-    Q6_K = 14,
-    BF16 = 30,
-};
+// The file format's type ids: the host's table, so the two can never disagree.
+using WeightType = quant::GgmlType;
 
 template <WeightType T>
 struct Format;
@@ -251,8 +241,9 @@ bool dispatchWeightType(uint32_t type, F&& f) {
         case WeightType::Q6_K:
             f(TypeTag<WeightType::Q6_K>{});
             return true;
+        default:
+            return false;
     }
-    return false;
 }
 
 }  // namespace parley::cuda
