@@ -34,6 +34,11 @@ ApplicationWindow {
     palette.toolTipBase: dark ? "#2b2d31" : "#ffffff"
     palette.toolTipText: dark ? "#e6e6e6" : "#1f2328"
 
+    Shortcut {
+        sequences: [StandardKey.Quit]
+        onActivated: Qt.quit()
+    }
+
     SplitView {
         anchors.fill: parent
 

@@ -16,6 +16,8 @@ Frame {
     required property bool loaded
     required property bool loading
     required property bool isDefault
+    required property double progress
+    required property string progressText
     required property ModelListModel models
 
     RowLayout {
@@ -24,16 +26,22 @@ Frame {
             Layout.fillWidth: true
             spacing: 2
             Label {
+                Layout.fillWidth: true
+                elide: Text.ElideRight
                 text: root.displayName + (root.isDefault ? qsTr("  (default)") : "")
                 font.bold: true
             }
             Label {
+                Layout.fillWidth: true
+                elide: Text.ElideRight
                 visible: root.models.remote
                 text: qsTr("%1 · %2 · on the server").arg(root.modelId)
                       .arg(root.architecture === "" ? qsTr("unknown") : root.architecture)
                 opacity: 0.7
             }
             Label {
+                Layout.fillWidth: true
+                elide: Text.ElideRight
                 visible: !root.models.remote
                 text: qsTr("%1 · %2 · %3 MB · %4 tensors").arg(root.modelId)
                       .arg(root.architecture === "" ? qsTr("unknown") : root.architecture)
@@ -48,15 +56,30 @@ Frame {
                 wrapMode: Text.Wrap
             }
             ProgressBar {
+                objectName: "loadProgress"
                 Layout.fillWidth: true
                 visible: root.loading
-                indeterminate: true
+                indeterminate: root.progress < 0
+                value: Math.max(0, root.progress)
+            }
+            Label {
+                objectName: "loadProgressText"
+                Layout.fillWidth: true
+                visible: root.loading
+                text: root.progressText
+                opacity: 0.7
+                elide: Text.ElideRight
             }
         }
         Label {
-            text: root.loading ? qsTr("Loading…") : root.loaded ? qsTr("Loaded") : ""
+            // A fixed width keeps every row's buttons in one column.
+            Layout.preferredWidth: 76
+            horizontalAlignment: Text.AlignRight
+            text: root.loading ? (root.loaded ? qsTr("Unloading…") : qsTr("Loading…"))
+                               : root.loaded ? qsTr("Loaded") : ""
         }
         Button {
+            objectName: "loadButton"
             visible: !root.models.remote
             text: root.loaded ? qsTr("Unload") : qsTr("Load")
             enabled: !root.loading && root.error === ""

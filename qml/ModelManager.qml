@@ -12,7 +12,7 @@ Dialog {
 
     title: qsTr("Models")
     modal: true
-    width: 640
+    width: parent ? Math.min(720, parent.width - 24) : 720
     height: 480
     standardButtons: Dialog.Close
 

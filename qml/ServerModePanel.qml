@@ -4,7 +4,7 @@ import QtQuick.Layouts
 import Parley.Core
 
 // Server mode at work: where others reach this app or why it is not running, and API keys to
-// share, each shown once.
+// share: made here (the secret shown once), listed, and revoked.
 ColumnLayout {
     id: root
 
@@ -89,6 +89,39 @@ ColumnLayout {
         text: qsTr("Shown once: copy it now. Its holder connects with the address above and "
                    + "this key (Parley's remote server setting, or Authorization: Bearer KEY "
                    + "for the OpenAI-compatible API).")
+    }
+    Label {
+        Layout.fillWidth: true
+        visible: root.server.state === ServerMode.Listening
+        font.bold: true
+        text: root.server.sharedKeys.count === 0 ? qsTr("No API keys shared yet.")
+                                                 : qsTr("Shared API keys")
+    }
+    Repeater {
+        objectName: "sharedKeyList"
+        model: root.server.sharedKeys
+        delegate: RowLayout {
+            id: keyRow
+            required property string keyId
+            required property string name
+            required property string prefix
+            required property date createdAt
+            objectName: "sharedKeyRow"
+            Layout.fillWidth: true
+            Label {
+                Layout.fillWidth: true
+                elide: Text.ElideRight
+                text: qsTr("%1 · %2… · made %3").arg(keyRow.name).arg(keyRow.prefix)
+                      .arg(keyRow.createdAt.toLocaleString(Qt.locale(), Locale.ShortFormat))
+            }
+            Button {
+                objectName: "revokeKeyButton"
+                text: qsTr("Revoke")
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("The key stops working at once")
+                onClicked: root.server.revokeSharedKey(keyRow.keyId)
+            }
+        }
     }
     Label {
         Layout.fillWidth: true

@@ -34,10 +34,18 @@ AppSession::AppSession(AppSettings* settings, chat::ChatService* service,
     connect(&chat_, &ChatController::conversationCreated, &threads_,
             &ConversationListModel::refresh);
     connect(&chat_, &ChatController::answerFinished, &threads_, &ConversationListModel::refresh);
+    const auto followTitle = [this] {
+        const QString title = threads_.titleOf(chat_.conversationId());
+        if (!title.isEmpty())
+            chat_.setTitle(title);
+    };
+    connect(&threads_, &QAbstractItemModel::modelReset, this, followTitle);
+    connect(&threads_, &QAbstractItemModel::dataChanged, this, followTitle);
     connect(&threads_, &ConversationListModel::conversationDeleted, this,
             [this](const QString& id) {
                 if (chat_.conversationId() == id)
                     chat_.newConversation();
+                settings_->setThreadModel(id, {});
             });
     connect(&models_, &ModelListModel::modelLoaded, this, [this](const QString& id) {
         if (!remote_)

@@ -93,6 +93,23 @@ void AppSettings::setExtraModelPaths(const QStringList& value) {
     write(QStringLiteral("models/extraPaths"), value);
 }
 
+// Keyed by thread id in a group of their own; a thread without an entry uses the default model.
+QString AppSettings::threadModel(const QString& conversationId) const {
+    return read(QStringLiteral("threadModels/") + conversationId, QString()).toString();
+}
+void AppSettings::setThreadModel(const QString& conversationId, const QString& model) {
+    if (conversationId.isEmpty())
+        return;
+    const QString key = QStringLiteral("threadModels/") + conversationId;
+    if (!model.isEmpty()) {
+        write(key, model);
+    } else if (settings_->contains(key)) {
+        settings_->remove(key);
+        settings_->sync();
+        emit changed();
+    }
+}
+
 bool AppSettings::serverEnabled() const {
     return read(QStringLiteral("server/enabled"), false).toBool();
 }

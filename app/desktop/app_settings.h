@@ -73,6 +73,10 @@ class AppSettings : public QObject {
     void setDefaultModel(const QString& value);
     QStringList extraModelPaths() const;
     void setExtraModelPaths(const QStringList& value);
+    /** The model chosen for a thread; empty: the default model. */
+    QString threadModel(const QString& conversationId) const;
+    /** Remembers `model` for the thread (empty forgets it: the default model again). */
+    void setThreadModel(const QString& conversationId, const QString& model);
 
     bool serverEnabled() const;
     void setServerEnabled(bool value);

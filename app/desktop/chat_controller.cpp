@@ -69,6 +69,13 @@ void ChatController::setConversationId(const QString& id) {
     emit conversationIdChanged();
 }
 
+void ChatController::setTitle(const QString& title) {
+    if (title_ == title)
+        return;
+    title_ = title;
+    emit titleChanged();
+}
+
 void ChatController::setLoading(bool loading) {
     if (loading_ == loading)
         return;
@@ -77,6 +84,8 @@ void ChatController::setLoading(bool loading) {
 }
 
 void ChatController::setModel(const QString& model) {
+    if (settings_)
+        settings_->setThreadModel(conversationId_, model);
     if (model_ == model)
         return;
     model_ = model;
@@ -93,6 +102,7 @@ void ChatController::openConversation(const QString& conversationId) {
         emit streamingChanged();
     }
     setConversationId(conversationId);
+    setModel(settings_ ? settings_->threadModel(conversationId) : QString());
     setLoading(true);
     QElapsedTimer timer;
     timer.start();
@@ -106,6 +116,7 @@ void ChatController::openConversation(const QString& conversationId) {
                 return;
             }
             setError({});
+            setTitle(view->conversation.title);
             messages_.setView(view.value());
             for (const chat::MessageNode& node : view->messages)
                 if (node.message.status == store::MessageStatus::Streaming)
@@ -123,6 +134,7 @@ void ChatController::newConversation() {
         emit streamingChanged();
     }
     setConversationId({});
+    setTitle({});
     messages_.clear();
     attachments_.clear();
     setError({});
@@ -160,6 +172,8 @@ bool ChatController::send(const QString& text) {
             return;
         }
         setConversationId(created->id);
+        setTitle(created->title);
+        setModel(model_);  // the model picked for the new chat stays with its thread
         emit conversationCreated(created->id);
         sendTo(created->id, content, std::move(files));
     });

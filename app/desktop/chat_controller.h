@@ -31,11 +31,14 @@ class ChatController : public QObject {
     Q_PROPERTY(parley::app::AttachmentListModel* attachments READ attachments CONSTANT)
     /** The open thread; empty for a new chat not sent yet. */
     Q_PROPERTY(QString conversationId READ conversationId NOTIFY conversationIdChanged)
+    /** The open thread's title; empty for a new chat. */
+    Q_PROPERTY(QString title READ title NOTIFY titleChanged)
     /** An answer is streaming in this thread (the composer shows Stop). */
     Q_PROPERTY(bool streaming READ streaming NOTIFY streamingChanged)
     /** A thread is being opened. */
     Q_PROPERTY(bool loading READ loading NOTIFY loadingChanged)
-    /** Model for this thread's next answers; empty: the default model. */
+    /** Model for this thread's next answers; empty: the default model. Remembered per thread
+        (AppSettings::threadModel) and chosen again when the thread is opened. */
     Q_PROPERTY(QString model READ model WRITE setModel NOTIFY modelChanged)
     /** The last failure, readable, with what to do; empty when the last action worked. */
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
@@ -52,6 +55,9 @@ class ChatController : public QObject {
     MessageListModel* messages() { return &messages_; }
     AttachmentListModel* attachments() { return &attachments_; }
     QString conversationId() const { return conversationId_; }
+    QString title() const { return title_; }
+    /** The title changed elsewhere (renamed in the sidebar, generated after the first answer). */
+    void setTitle(const QString& title);
     bool streaming() const { return !activeStreamId_.isEmpty(); }
     bool loading() const { return loading_; }
     QString model() const { return model_; }
@@ -86,6 +92,7 @@ class ChatController : public QObject {
 
   signals:
     void conversationIdChanged();
+    void titleChanged();
     void streamingChanged();
     void loadingChanged();
     void modelChanged();
@@ -126,6 +133,7 @@ class ChatController : public QObject {
     MessageListModel messages_;
     AttachmentListModel attachments_;
     QString conversationId_;
+    QString title_;
     QString activeStreamId_;
     QString model_;
     QString errorText_;

@@ -91,10 +91,17 @@ std::optional<HighlightedCode> CodeHighlighter::highlight(const QString& languag
     return std::nullopt;
 }
 
+void CodeHighlighter::setHeld(bool held) {
+    if (held_ == held)
+        return;
+    held_ = held;
+    startNext();
+}
+
 void CodeHighlighter::startNext() {
-    while (namesKnown_ && running_ < kMaxRunning && !waiting_.empty()) {
-        Job job = std::move(waiting_.front());
-        waiting_.pop_front();
+    while (namesKnown_ && !held_ && running_ < kMaxRunning && !waiting_.empty()) {
+        Job job = std::move(waiting_.back());
+        waiting_.pop_back();
         job.syntax = syntaxFor(job.syntax);
         auto* process = new QProcess(this);
         ++running_;

@@ -1,7 +1,9 @@
 // Syntax highlighting of code blocks by the KDE Syntax Highlighting engine. Debian 12 ships it only
 // for Qt 5 (KF5), which cannot be linked into this Qt 6 process, so the packaged command-line tool
 // `kate-syntax-highlighter` runs out of process, reading the code on stdin and writing HTML.
-// Results are cached by (language, theme, code); at most two tool processes run at once.
+// Results are cached by (language, theme, code); at most two tool processes run at once, the
+// newest request first (the code on screen now), and none starts while held (the view scrolls:
+// a tool process would compete with it for the CPU).
 #pragma once
 
 #include <QByteArray>
@@ -35,6 +37,9 @@ class CodeHighlighter : public QObject {
     std::optional<HighlightedCode> highlight(const QString& language, const QString& code,
                                              bool dark);
     int cachedCount() const { return static_cast<int>(cache_.size()); }
+    /** While held, queued work waits; processes already running finish. */
+    void setHeld(bool held);
+    bool held() const { return held_; }
 
   signals:
     void highlighted();
@@ -57,6 +62,7 @@ class CodeHighlighter : public QObject {
     int running_ = 0;
     QHash<QString, QString> syntaxByLowerName_;  // from `--list`, filled once at start
     bool namesKnown_ = false;                    // jobs wait for the list
+    bool held_ = false;
 };
 
 }  // namespace parley::app

@@ -281,6 +281,14 @@ int ConversationListModel::rowOf(const QString& conversationId) const {
     return -1;
 }
 
+QString ConversationListModel::titleOf(const QString& conversationId) const {
+    for (const store::Conversation& c : all_)
+        if (c.id == conversationId)
+            return c.title;
+    const int row = rowOf(conversationId);
+    return row >= 0 ? rows_[static_cast<size_t>(row)].conversation.title : QString();
+}
+
 QString ConversationListModel::idAt(int row) const {
     return row >= 0 && row < rowCount() ? rows_[static_cast<size_t>(row)].conversation.id
                                         : QString();

@@ -65,6 +65,8 @@ class ConversationListModel : public QAbstractListModel {
     Q_INVOKABLE void commitDelete();
     Q_INVOKABLE int rowOf(const QString& conversationId) const;
     Q_INVOKABLE QString idAt(int row) const;
+    /** The thread's title as listed (also while a search hides it); "" when not listed. */
+    QString titleOf(const QString& conversationId) const;
 
     // "Now" for the date sections; tests fix it, the app leaves it unset (the current time).
     void setReferenceTime(const QDateTime& now) { referenceTime_ = now; }

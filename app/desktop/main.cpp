@@ -8,10 +8,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "app_logging.h"
 #include "app_session.h"
 #include "app_settings.h"
+#include "frame_log.h"
 #include "gateway/remote_chat_service.h"
 #include "inference/catalog/model_catalog.h"
 #include "local_backend.h"
@@ -91,7 +93,11 @@ int main(int argc, char** argv) {
     engine.load(QUrl(QStringLiteral("qrc:/Parley/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;
+    std::unique_ptr<parley::app::FrameLog> frameLog;
     if (auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst())) {
+        if (const QString path = qEnvironmentVariable("PARLEY_FRAME_LOG"); !path.isEmpty())
+            frameLog =
+                std::make_unique<parley::app::FrameLog>(window, session.chat(), sinceStart, path);
         QObject::connect(
             window, &QQuickWindow::frameSwapped, &app,
             [&sinceStart] {
@@ -101,6 +107,8 @@ int main(int argc, char** argv) {
     }
     session.start();
     const int status = app.exec();
+    if (frameLog)
+        frameLog->write();
     session.threads()->commitDelete();
     return status;
 }

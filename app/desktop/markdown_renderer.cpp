@@ -166,7 +166,8 @@ class HtmlWriter {
                 const bool link = isShowableLink(href);
                 links_.push_back(link);
                 if (link)
-                    out += QStringLiteral("<a href=\"%1\">").arg(href.toHtmlEscaped());
+                    out += QStringLiteral("<a href=\"%1\" style=\"color:%2\">")
+                               .arg(href.toHtmlEscaped(), linkColor());
                 break;
             }
             case MD_SPAN_IMG: {
@@ -174,7 +175,8 @@ class HtmlWriter {
                 const QString src = attribute(static_cast<MD_SPAN_IMG_DETAIL*>(detail)->src);
                 const bool link = isShowableLink(src);
                 links_.push_back(link);
-                out += link ? QStringLiteral("<a href=\"%1\">[image: ").arg(src.toHtmlEscaped())
+                out += link ? QStringLiteral("<a href=\"%1\" style=\"color:%2\">[image: ")
+                                  .arg(src.toHtmlEscaped(), linkColor())
                             : QStringLiteral("[image: ");
                 break;
             }
@@ -277,13 +279,19 @@ class HtmlWriter {
             options_.dark ? QStringLiteral("#9da5b4") : QStringLiteral("#57606a");
         const QString label =
             codeLanguage_.isEmpty() ? QStringLiteral("code") : codeLanguage_.toHtmlEscaped();
-        result_.html += QStringLiteral(
-                            "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"8\" "
-                            "bgcolor=\"%1\"><tr><td><span style=\"color:%2\">%3</span>"
-                            " &nbsp; <a href=\"%4\">Copy</a></td></tr><tr><td><pre "
-                            "style=\"color:%5\">%6</pre></td></tr></table>")
-                            .arg(code.background, header, label, MarkdownRenderer::copyLink(index),
-                                 code.foreground, code.html);
+        result_.html +=
+            QStringLiteral(
+                "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"8\" "
+                "bgcolor=\"%1\"><tr><td><span style=\"color:%2\">%3</span>"
+                " &nbsp; <a href=\"%4\" style=\"color:%5\">Copy</a></td></tr><tr><td><pre "
+                "style=\"color:%6\">%7</pre></td></tr></table>")
+                .arg(code.background, header, label, MarkdownRenderer::copyLink(index), linkColor(),
+                     code.foreground, code.html);
+    }
+
+    // Qt rich text takes link colours from the HTML, not from the view: the theme's is given here.
+    QString linkColor() const {
+        return options_.dark ? QStringLiteral("#6cb6ff") : QStringLiteral("#0969da");
     }
 
     CodeHighlighter* highlighter_;
@@ -328,6 +336,11 @@ RenderedMarkdown MarkdownRenderer::render(const QString& markdown, Options optio
     if (md_parse(utf8.constData(), static_cast<MD_SIZE>(utf8.size()), &parser, &writer) != 0)
         return {markdown.toHtmlEscaped(), {}, {}, false};
     return std::move(writer.result());
+}
+
+void MarkdownRenderer::setHighlightingHeld(bool held) {
+    if (highlighter_ != nullptr)
+        highlighter_->setHeld(held);
 }
 
 QString MarkdownRenderer::copyLink(int index) {

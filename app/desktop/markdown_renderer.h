@@ -32,6 +32,8 @@ class MarkdownRenderer : public QObject {
     explicit MarkdownRenderer(CodeHighlighter* highlighter = nullptr, QObject* parent = nullptr);
 
     RenderedMarkdown render(const QString& markdown, Options options) const;
+    /** Code highlighting waits while held (see CodeHighlighter::setHeld). */
+    void setHighlightingHeld(bool held);
 
     // The href of the copy link of code block `index`.
     static QString copyLink(int index);

@@ -161,6 +161,15 @@ void MessageListModel::setDarkTheme(bool dark) {
     emit darkThemeChanged();
 }
 
+void MessageListModel::setViewMoving(bool moving) {
+    if (viewMoving_ == moving)
+        return;
+    viewMoving_ = moving;
+    if (renderer_)
+        renderer_->setHighlightingHeld(moving);
+    emit viewMovingChanged();
+}
+
 void MessageListModel::setView(const chat::ConversationView& view) {
     const int before = rowCount();
     beginResetModel();

@@ -25,6 +25,9 @@ class MessageListModel : public QAbstractListModel {
     /** Render code and Markdown for a dark background. */
     Q_PROPERTY(bool darkTheme READ darkTheme WRITE setDarkTheme NOTIFY darkThemeChanged)
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+    /** The view is being scrolled: code highlighting waits until it stops, so that no
+        highlighter process competes with the scrolling for the CPU. */
+    Q_PROPERTY(bool viewMoving READ viewMoving WRITE setViewMoving NOTIFY viewMovingChanged)
 
   public:
     enum Role {
@@ -57,6 +60,8 @@ class MessageListModel : public QAbstractListModel {
 
     bool darkTheme() const { return dark_; }
     void setDarkTheme(bool dark);
+    bool viewMoving() const { return viewMoving_; }
+    void setViewMoving(bool moving);
 
     void setView(const chat::ConversationView& view);
     void clear();
@@ -73,6 +78,7 @@ class MessageListModel : public QAbstractListModel {
   signals:
     void darkThemeChanged();
     void countChanged();
+    void viewMovingChanged();
 
   private:
     struct Row {
@@ -89,6 +95,7 @@ class MessageListModel : public QAbstractListModel {
     QPointer<MarkdownRenderer> renderer_;
     std::vector<Row> rows_;
     bool dark_ = false;
+    bool viewMoving_ = false;
 };
 
 }  // namespace parley::app

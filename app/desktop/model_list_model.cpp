@@ -2,12 +2,22 @@
 
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QPromise>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "app_logging.h"
 #include "app_settings.h"
 
 namespace parley::app {
+
+namespace {
+
+// A load's progress value: kProgressStart while the file is opened, then up to
+// kProgressStart + kProgressSteps as the weights are read.
+constexpr int kProgressStart = 1;
+constexpr int kProgressSteps = 1000;
+
+}  // namespace
 
 ModelListModel::ModelListModel(std::shared_ptr<serving::ModelRegistry> registry,
                                AppSettings* settings, std::filesystem::path modelsDirectory,
@@ -49,6 +59,10 @@ QVariant ModelListModel::data(const QModelIndex& index, int role) const {
             return loading_.contains(id);
         case IsDefaultRole:
             return !id.isEmpty() && defaultModel() == id;
+        case ProgressRole:
+            return progress_.value(id).fraction;
+        case ProgressTextRole:
+            return progress_.value(id).text;
         default:
             return {};
     }
@@ -64,7 +78,9 @@ QHash<int, QByteArray> ModelListModel::roleNames() const {
             {ErrorRole, "error"},
             {LoadedRole, "loaded"},
             {LoadingRole, "loading"},
-            {IsDefaultRole, "isDefault"}};
+            {IsDefaultRole, "isDefault"},
+            {ProgressRole, "progress"},
+            {ProgressTextRole, "progressText"}};
 }
 
 QString ModelListModel::modelsDirectory() const {
@@ -259,7 +275,7 @@ void ModelListModel::startLoad(const QString& modelId, const std::filesystem::pa
                                bool remember) {
     loading_.insert(modelId);
     loadErrors_.remove(modelId);
-    rowChanged(modelId);
+    setProgress(modelId, {-1, tr("Opening the file…")});
     emit busyChanged();
     auto* watcher = new QFutureWatcher<LoadOutcome>(this);
     const QString pathText = QString::fromStdString(path.string());
@@ -267,15 +283,47 @@ void ModelListModel::startLoad(const QString& modelId, const std::filesystem::pa
         finishLoad(watcher->result(), remember, pathText);
         watcher->deleteLater();
     });
-    watcher->setFuture(QtConcurrent::run([registry = registry_, modelId, path] {
-        auto loaded = registry->load(path, modelId.toStdString());
-        return LoadOutcome{modelId,
-                           loaded ? QString() : QString::fromStdString(loaded.error().message)};
+    // The registry reports from the loading thread; the promise carries it to the watcher on
+    // this thread (at most 25 updates a second, the last one always).
+    connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
+            [this, modelId, watcher](int value) {
+                if (value > kProgressStart)
+                    setProgress(modelId, {double(value - kProgressStart) / kProgressSteps,
+                                          watcher->progressText()});
+            });
+    watcher->setFuture(QtConcurrent::run([registry = registry_, modelId,
+                                          path](QPromise<LoadOutcome>& promise) {
+        promise.setProgressRange(0, kProgressStart + kProgressSteps);
+        auto loaded = registry->load(
+            path, modelId.toStdString(), [&promise](const serving::LoadProgress& progress) {
+                if (progress.stage != serving::LoadProgress::Stage::Reading ||
+                    progress.bytesTotal <= 0)
+                    return;
+                const int step =
+                    static_cast<int>(progress.bytesDone * kProgressSteps / progress.bytesTotal);
+                promise.setProgressValueAndText(
+                    kProgressStart + step, tr("Reading the weights: %1 of %2 tensors, %3 of %4 MB")
+                                               .arg(progress.tensorsDone)
+                                               .arg(progress.tensorsTotal)
+                                               .arg(progress.bytesDone / 1000000)
+                                               .arg(progress.bytesTotal / 1000000));
+            });
+        promise.addResult(LoadOutcome{
+            modelId, loaded ? QString() : QString::fromStdString(loaded.error().message)});
     }));
+}
+
+void ModelListModel::setProgress(const QString& modelId, Progress progress) {
+    if (progress.text.isEmpty())
+        progress_.remove(modelId);
+    else
+        progress_.insert(modelId, std::move(progress));
+    rowChanged(modelId);
 }
 
 void ModelListModel::finishLoad(const LoadOutcome& outcome, bool remember, const QString& path) {
     loading_.remove(outcome.id);
+    progress_.remove(outcome.id);
     const bool wasDefaultLoad = std::exchange(loadDefaultPending_, false);
     if (!outcome.error.isEmpty()) {
         loadErrors_.insert(outcome.id, outcome.error);
@@ -310,11 +358,31 @@ void ModelListModel::finishLoad(const LoadOutcome& outcome, bool remember, const
 void ModelListModel::unload(const QString& modelId) {
     if (refuseRemote(tr("Unloading a model")))
         return;
-    const Status status = registry_->unload(modelId.toStdString());
-    if (!status)
-        setError(tr("%1 could not be unloaded: %2")
-                     .arg(modelId, QString::fromStdString(status.error().message)));
+    if (loading_.contains(modelId) || !registry_->find(modelId.toStdString()))
+        return;
+    loading_.insert(modelId);
+    setProgress(modelId, {-1, tr("Unloading…")});
+    emit busyChanged();
+    // The registry lets go of the model here; when no answer holds it any more, its engine
+    // stops and its memory is released, which may take a moment.
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, modelId] {
+        finishUnload(modelId, watcher->result());
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run([registry = registry_, modelId] {
+        const Status status = registry->unload(modelId.toStdString());
+        return status ? QString() : QString::fromStdString(status.error().message);
+    }));
+}
+
+void ModelListModel::finishUnload(const QString& modelId, const QString& error) {
+    loading_.remove(modelId);
+    progress_.remove(modelId);
+    if (!error.isEmpty())
+        setError(tr("%1 could not be unloaded: %2").arg(modelId, error));
     rowChanged(modelId);
+    emit busyChanged();
     emit loadedModelsChanged();
     emit defaultModelChanged();
 }

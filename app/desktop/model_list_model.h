@@ -1,7 +1,8 @@
 // The model manager's list: every GGUF file in the models folder (catalog::scanModels) plus the
 // files the user added from elsewhere, with their header facts, whether each is loaded in the
-// ModelRegistry, and which one is the default. Scanning, loading and validating an added file
-// run off the UI thread; a file the loader refuses keeps its error in the list. In remote mode
+// ModelRegistry, and which one is the default. Scanning, loading (with its progress), unloading
+// and validating an added file run off the UI thread; a file the loader refuses keeps its error
+// in the list. In remote mode
 // (showServiceModels) it lists the remote server's models instead, all loaded, none local.
 #pragma once
 
@@ -52,6 +53,8 @@ class ModelListModel : public QAbstractListModel {
         LoadedRole,                     /**< bool: in the registry, ready to answer */
         LoadingRole,                    /**< bool: a load or unload is under way */
         IsDefaultRole,                  /**< bool: answers when a thread names no model */
+        ProgressRole,     /**< how much of a load is done, 0 to 1; -1: not known yet */
+        ProgressTextRole, /**< what the load or unload is doing, readable; "" when idle */
     };
     Q_ENUM(Role)
 
@@ -100,12 +103,18 @@ class ModelListModel : public QAbstractListModel {
         QString id;
         QString error;
     };
+    struct Progress {
+        double fraction = -1;
+        QString text;
+    };
     void scan(std::function<void()> then);
     void fetchServiceModels();
     bool refuseRemote(const QString& what);
     void setEntries(std::vector<catalog::ModelEntry> entries);
     void startLoad(const QString& modelId, const std::filesystem::path& path, bool remember);
     void finishLoad(const LoadOutcome& outcome, bool remember, const QString& path);
+    void finishUnload(const QString& modelId, const QString& error);
+    void setProgress(const QString& modelId, Progress progress);
     void setError(const QString& text);
     void rowChanged(const QString& modelId);
     QString pickDefault() const;
@@ -115,7 +124,8 @@ class ModelListModel : public QAbstractListModel {
     std::filesystem::path directory_;
     std::vector<catalog::ModelEntry> entries_;
     QHash<QString, QString> loadErrors_;
-    QSet<QString> loading_;
+    QSet<QString> loading_;  // being loaded or unloaded
+    QHash<QString, Progress> progress_;
     QString errorText_;
     chat::ChatService* service_ = nullptr;
     QString serviceDefault_;

@@ -1,5 +1,6 @@
 #include "server_host.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QHostInfo>
@@ -7,6 +8,8 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
+
+#include <algorithm>
 
 #include "app_logging.h"
 #include "gateway/account_service.h"
@@ -170,6 +173,60 @@ void ServerHost::createSharedKey(const QString& name) {
     }
     qCInfo(lcApp).noquote() << "server mode: created an API key for" << accountName;
     emit sharedKeyCreated(key->secret, {});
+    listSharedKeys();
+}
+
+void ServerHost::listSharedKeys() {
+    if (!gateway_) {
+        emit sharedKeysListed({}, {});
+        return;
+    }
+    store::AccountRepository& repository = gateway_->accounts().accounts();
+    auto accounts = repository.list();
+    if (!accounts) {
+        emit sharedKeysListed({}, tr("Cannot list the API keys: %1")
+                                      .arg(QString::fromStdString(accounts.error().message)));
+        return;
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<SharedKey> keys;
+    for (const store::Account& account : accounts.value()) {
+        if (account.role != QLatin1String("member") || account.disabled)
+            continue;
+        auto owned = repository.apiKeysOf(account.id);
+        if (!owned) {
+            emit sharedKeysListed({}, tr("Cannot list the API keys: %1")
+                                          .arg(QString::fromStdString(owned.error().message)));
+            return;
+        }
+        for (const store::ApiKeyRecord& key : owned.value())
+            if (!key.revokedAt && (!key.expiresAt || *key.expiresAt > now))
+                keys.append({key.id, account.id, account.name, key.prefix,
+                             QDateTime::fromMSecsSinceEpoch(key.createdAt)});
+    }
+    std::stable_sort(keys.begin(), keys.end(), [](const SharedKey& a, const SharedKey& b) {
+        return a.createdAt < b.createdAt;
+    });
+    emit sharedKeysListed(keys, {});
+}
+
+void ServerHost::revokeSharedKey(const QString& userId, const QString& keyId) {
+    if (!gateway_ || gateway_->shuttingDown()) {
+        emit sharedKeyRevoked(tr("Turn server mode on first."));
+        return;
+    }
+    auto revoked = gateway_->accounts().accounts().revokeApiKey(
+        userId, keyId, QDateTime::currentMSecsSinceEpoch());
+    if (!revoked)
+        emit sharedKeyRevoked(
+            tr("Cannot revoke the key: %1").arg(QString::fromStdString(revoked.error().message)));
+    else if (!revoked.value())
+        emit sharedKeyRevoked(tr("That key was already revoked."));
+    else {
+        qCInfo(lcApp).noquote() << "server mode: revoked API key" << keyId;
+        emit sharedKeyRevoked({});
+    }
+    listSharedKeys();
 }
 
 }  // namespace parley::app

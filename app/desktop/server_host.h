@@ -10,6 +10,8 @@
 
 #include <memory>
 
+#include "shared_key_list_model.h"
+
 namespace parley::serving {
 class ModelRegistry;
 }
@@ -43,12 +45,18 @@ class ServerHost : public QObject {
     void stop();
     // A member account named `name` and its API key, for someone to reach this server with.
     void createSharedKey(const QString& name);
+    // The active keys of the member accounts (sharedKeysListed).
+    void listSharedKeys();
+    // The key stops working at once; its account and conversations stay.
+    void revokeSharedKey(const QString& userId, const QString& keyId);
 
   signals:
     void listening(const QString& url);
     void failed(const QString& reason);
     void stopped();
     void sharedKeyCreated(const QString& key, const QString& error);
+    void sharedKeysListed(const QList<parley::app::SharedKey>& keys, const QString& error);
+    void sharedKeyRevoked(const QString& error);
 
   private:
     void fail(const QString& reason);

@@ -15,6 +15,7 @@ ServerMode::ServerMode(std::shared_ptr<serving::ModelRegistry> registry, AppSett
     host_->moveToThread(&thread_);
     connect(host_, &ServerHost::listening, this, [this](const QString& url) {
         setState(State::Listening, url);
+        QMetaObject::invokeMethod(host_, &ServerHost::listSharedKeys);
         followSettings();
     });
     connect(host_, &ServerHost::failed, this, [this](const QString& reason) {
@@ -25,10 +26,21 @@ ServerMode::ServerMode(std::shared_ptr<serving::ModelRegistry> registry, AppSett
     connect(host_, &ServerHost::stopped, this, [this] {
         running_.reset();
         setSharedKey({}, {});
+        sharedKeys_.setKeys({});
         setState(State::Off);
         followSettings();
     });
     connect(host_, &ServerHost::sharedKeyCreated, this, &ServerMode::setSharedKey);
+    connect(host_, &ServerHost::sharedKeysListed, this,
+            [this](const QList<SharedKey>& keys, const QString& error) {
+                // A list that failed keeps the rows shown and says why.
+                if (!error.isEmpty())
+                    setSharedKey(sharedKey_, error);
+                else if (state_ == State::Listening)
+                    sharedKeys_.setKeys(keys);
+            });
+    connect(host_, &ServerHost::sharedKeyRevoked, this,
+            [this](const QString& error) { setSharedKey(sharedKey_, error); });
     connect(settings_, &AppSettings::changed, this, &ServerMode::followSettings);
     thread_.setObjectName(QStringLiteral("parley-server-mode"));
     thread_.start();
@@ -115,6 +127,20 @@ void ServerMode::createSharedKey(const QString& name) {
 
 void ServerMode::forgetSharedKey() {
     setSharedKey({}, {});
+}
+
+void ServerMode::revokeSharedKey(const QString& keyId) {
+    const SharedKey* key = sharedKeys_.key(keyId);
+    if (!key) {
+        setSharedKey(sharedKey_, tr("No such key to revoke."));
+        return;
+    }
+    // The key shown once is no use to copy any more.
+    if (!key->prefix.isEmpty() && sharedKey_.startsWith(key->prefix))
+        setSharedKey({}, {});
+    QMetaObject::invokeMethod(host_, [host = host_, userId = key->userId, keyId] {
+        host->revokeSharedKey(userId, keyId);
+    });
 }
 
 void ServerMode::setSharedKey(const QString& key, const QString& error) {

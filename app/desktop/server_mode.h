@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "server_host.h"
+#include "shared_key_list_model.h"
 
 namespace parley::app {
 
@@ -37,6 +38,8 @@ class ServerMode : public QObject {
     /** The API key created last, shown once: cleared by forgetSharedKey() and when stopping. */
     Q_PROPERTY(QString sharedKey READ sharedKey NOTIFY sharedKeyChanged)
     Q_PROPERTY(QString sharedKeyError READ sharedKeyError NOTIFY sharedKeyChanged)
+    /** The keys shared so far that still work, while listening (empty when off). */
+    Q_PROPERTY(parley::app::SharedKeyListModel* sharedKeys READ sharedKeys CONSTANT)
 
   public:
     // `registry` is the app's: the models are shared, not loaded twice. `dataDirectory` is the
@@ -50,6 +53,7 @@ class ServerMode : public QObject {
     QString errorText() const { return errorText_; }
     QString sharedKey() const { return sharedKey_; }
     QString sharedKeyError() const { return sharedKeyError_; }
+    SharedKeyListModel* sharedKeys() { return &sharedKeys_; }
 
     /** Starts the server if the settings ask for it (at the app's start). */
     void start();
@@ -59,6 +63,8 @@ class ServerMode : public QObject {
     /** A new account with an API key for someone to use this server; shown in sharedKey. */
     Q_INVOKABLE void createSharedKey(const QString& name);
     Q_INVOKABLE void forgetSharedKey();
+    /** The key (a row of sharedKeys) stops working; its row goes once the store says so. */
+    Q_INVOKABLE void revokeSharedKey(const QString& keyId);
 
   signals:
     void stateChanged();
@@ -82,6 +88,7 @@ class ServerMode : public QObject {
     QString errorText_;
     QString sharedKey_;
     QString sharedKeyError_;
+    SharedKeyListModel sharedKeys_;
     QString unavailable_;
     bool started_ = false;
 };

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,20 @@ struct HostedModel {
     std::unique_ptr<ServingEngine> engine;  // declared last: destroyed before the model it runs
 };
 
+// How far a load has got. Mapping: the file is being opened, checked and its weights bound (no
+// byte counts yet). Reading: the weights are read into memory, one tensor after another, so that
+// the first answer does not wait on the disk.
+struct LoadProgress {
+    enum class Stage { Mapping, Reading };
+    Stage stage = Stage::Mapping;
+    int64_t bytesDone = 0;
+    int64_t bytesTotal = 0;  // the weights' bytes
+    int tensorsDone = 0;
+    int tensorsTotal = 0;
+};
+// Called on the thread that runs load(), in order; the last call has every tensor read.
+using LoadProgressCallback = std::function<void(const LoadProgress&)>;
+
 struct RegistryConfig {
     int threads = 0;                      // worker threads; <= 0: one per core
     int64_t kvBudgetBytes = 256ll << 20;  // per model
@@ -42,9 +57,11 @@ class ModelRegistry {
     ModelRegistry& operator=(const ModelRegistry&) = delete;
 
     // Loads the file and starts its engine (slow: call it off the UI thread). The first model
-    // loaded becomes the default. An id already in use is an error.
+    // loaded becomes the default. An id already in use is an error. `onProgress`, when given,
+    // hears how far the load has got.
     Result<std::shared_ptr<const HostedModel>> load(const std::filesystem::path& path,
-                                                    std::string id = {});
+                                                    std::string id = {},
+                                                    const LoadProgressCallback& onProgress = {});
     Status unload(const std::string& id);
 
     // nullptr when no such model; "auto" and "" give the default.

@@ -2,9 +2,10 @@
 // app_e2e_test.sh), driven by real input events delivered to that window (QTest key and mouse
 // events, a drag-and-drop of a file): start with the default model, ask, watch the answer
 // stream, stop it, regenerate, switch branches, attach a PDF and ask about it, switch to the
-// dark theme, share the app's server (server mode, called by a real HTTP client with the key it
-// shows), connect to a parley-server and see its models. A screenshot of each step goes to
-// $PARLEY_SCREENSHOTS (or the build folder).
+// dark theme, load and unload a model with its progress, share the app's server (server mode,
+// called by a real HTTP client with the key it shows, the key then revoked), open and scroll a
+// 2,000-message thread and pick its model, connect to a parley-server and see its models. A
+// screenshot of each step goes to $PARLEY_SCREENSHOTS (or the build folder).
 #include <QDir>
 #include <QGuiApplication>
 #include <QJsonArray>
@@ -75,6 +76,38 @@ class TestAppEndToEnd : public QObject {
         };
         walk(window_->contentItem());
         return found;
+    }
+
+    // The visible item at or under `root` (default: the window's) that `match` accepts; the
+    // last one in tree order.
+    QQuickItem* findItem(const std::function<bool(QQuickItem*)>& match,
+                         QQuickItem* root = nullptr) {
+        QQuickItem* found = nullptr;
+        std::function<void(QQuickItem*)> walk = [&](QQuickItem* item) {
+            if (!item->isVisible())
+                return;
+            if (match(item))
+                found = item;
+            for (QQuickItem* child : item->childItems())
+                walk(child);
+        };
+        walk(root != nullptr ? root : window_->contentItem());
+        return found;
+    }
+    static auto named(const QString& objectName) {
+        return [objectName](QQuickItem* item) { return item->objectName() == objectName; };
+    }
+
+    // The sidebar's entry of a thread.
+    QQuickItem* threadEntry(const QString& conversationId) {
+        QQuickItem* list = visibleItem(QStringLiteral("threadList"));
+        if (list == nullptr)
+            return nullptr;
+        return findItem(
+            [&](QQuickItem* item) {
+                return item->property("conversationId").toString() == conversationId;
+            },
+            list);
     }
 
     int visibleCount(const QString& objectName) {
@@ -344,6 +377,34 @@ class TestAppEndToEnd : public QObject {
         QTRY_VERIFY(visibleItem(QStringLiteral("modelList")) != nullptr);
         QTRY_VERIFY(visibleItem(QStringLiteral("modelList"))->property("count").toInt() >= 2);
         shoot("model-manager");
+
+        // Load the second model by its button: the row shows the load's progress at once (the
+        // UI thread is not held by it), then "Loaded"; unloaded again, it leaves the registry.
+        const QString gemmaId = QStringLiteral("gemma-3-270m-q4_k_m");
+        QQuickItem* gemmaRow = findItem([&](QQuickItem* item) {
+            return item->property("modelId").toString() == gemmaId &&
+                   item->property("progressText").isValid();
+        });
+        QVERIFY(gemmaRow != nullptr);
+        QVERIFY(!gemmaRow->property("loaded").toBool());
+        QQuickItem* loadButton = findItem(named(QStringLiteral("loadButton")), gemmaRow);
+        QVERIFY(loadButton != nullptr);
+        click(loadButton);
+        QVERIFY(gemmaRow->property("loading").toBool());
+        QVERIFY(findItem(named(QStringLiteral("loadProgress")), gemmaRow) != nullptr);
+        QVERIFY(!gemmaRow->property("progressText").toString().isEmpty());
+        shoot("model-load-clicked");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            gemmaRow->property("loaded").toBool() && !gemmaRow->property("loading").toBool(),
+            30000);
+        QVERIFY(findItem(named(QStringLiteral("loadProgress")), gemmaRow) == nullptr);
+        QVERIFY(session_->models()->loadedModels().contains(gemmaId));
+        shoot("model-loaded");
+        click(loadButton);  // now "Unload"
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !gemmaRow->property("loaded").toBool() && !gemmaRow->property("loading").toBool(),
+            10000);
+        QVERIFY(backend_->registry()->find(gemmaId.toStdString()) == nullptr);
         QTest::keyClick(window_, Qt::Key_Escape);
         QTRY_VERIFY(visibleItem(QStringLiteral("modelList")) == nullptr);
 
@@ -414,6 +475,17 @@ class TestAppEndToEnd : public QObject {
         QVERIFY2(!answer.trimmed().isEmpty(), QJsonDocument(chat).toJson().constData());
         qInfo("server mode: %s answered over HTTP: %s", qPrintable(url), qPrintable(answer));
 
+        // The key is listed under the shared keys; revoked there, it stops working at once.
+        QTRY_COMPARE(visibleCount(QStringLiteral("sharedKeyRow")), 1);
+        QQuickItem* revoke = visibleItem(QStringLiteral("revokeKeyButton"));
+        QVERIFY(revoke != nullptr);
+        scrollSettingsTo(revoke);
+        click(revoke);
+        QTRY_COMPARE_WITH_TIMEOUT(visibleCount(QStringLiteral("sharedKeyRow")), 0, 10000);
+        QCOMPARE(httpCall(url + "/v1/models", key).first, 401);
+        QVERIFY(visibleItem(QStringLiteral("sharedKey")) == nullptr);  // no use copying it now
+        shoot("server-mode-key-revoked");
+
         scrollSettingsTo(serverSwitch);
         click(serverSwitch);
         QVERIFY(!settings_->serverEnabled());
@@ -461,26 +533,87 @@ class TestAppEndToEnd : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(frames.count() > framesBefore, 5000);
         const qint64 openMs = open.elapsed();
         QCOMPARE(messages()->rowCount(), 2000);
+        QCOMPARE(visibleItem(QStringLiteral("threadTitle"))->property("text").toString(),
+                 "Long thread");
         qInfo("2,000-message thread: click to first frame of it %lld ms (service + model %d ms)",
               static_cast<long long>(openMs), session_->chat()->lastOpenMs());
         shoot("thread-of-2000-messages-opened");
 
-        // Scroll up through it a page at a time and time each frame.
+        // Drag the scroll bar's handle up a pixel at a time (about half a page of this thread
+        // each) with the mouse, and time each step to the next frame.
         QQuickItem* messageList = visibleItem(QStringLiteral("messageList"));
         QVERIFY(messageList != nullptr);
+        QQuickItem* scrollBar = findItem(named(QStringLiteral("messageScrollBar")));
+        QVERIFY(scrollBar != nullptr);
+        auto* handle = scrollBar->property("contentItem").value<QQuickItem*>();
+        QVERIFY(handle != nullptr);
+        const QPoint grab =
+            handle->mapToScene(QPointF(handle->width() / 2, handle->height() / 2)).toPoint();
+        const qreal bottomY = messageList->property("contentY").toReal();
+        QTest::mousePress(window_, Qt::LeftButton, Qt::NoModifier, grab);
         qint64 worstFrameMs = 0;
         QElapsedTimer frame;
-        for (int step = 0; step < 60; ++step) {
+        for (int step = 1; step <= 60; ++step) {
             const int before = static_cast<int>(frames.count());
             frame.start();
-            messageList->setProperty(
-                "contentY", messageList->property("contentY").toReal() - messageList->height());
+            QTest::mouseMove(window_, grab - QPoint(0, step));
             QTRY_VERIFY_WITH_TIMEOUT(frames.count() > before, 5000);
             worstFrameMs = std::max(worstFrameMs, frame.elapsed());
         }
-        qInfo("scrolling 60 pages up: slowest page took %lld ms to a new frame",
-              static_cast<long long>(worstFrameMs));
+        QTest::mouseRelease(window_, Qt::LeftButton, Qt::NoModifier, grab - QPoint(0, 60));
+        const qreal movedUp = bottomY - messageList->property("contentY").toReal();
+        qInfo(
+            "dragging the scroll bar up 60 px (%.0f px of messages): slowest step took %lld ms "
+            "to a new frame",
+            movedUp, static_cast<long long>(worstFrameMs));
+        // The view stays where the user took it, above the end.
+        QVERIFY(movedUp > 60 * messageList->height() / 4);
+        QVERIFY(!messageList->property("atYEnd").toBool());
         shoot("thread-of-2000-messages-scrolled-up");
+
+        // The model picked for this thread is its own: another thread opens with the default
+        // model, and this one with its choice again.
+        const QString smol = QStringLiteral("SmolLM2-135M-Instruct.Q4_1");
+        QQuickItem* picker = visibleItem(QStringLiteral("modelPicker"));
+        QVERIFY(picker != nullptr);
+        QObject* popup = picker->property("popup").value<QObject*>();
+        click(picker);
+        QTRY_VERIFY(popup->property("visible").toBool());
+        QTest::keyClick(window_, Qt::Key_Down);
+        QTest::keyClick(window_, Qt::Key_Return);
+        QTRY_COMPARE(session_->chat()->model(), smol);
+        QTRY_VERIFY(!popup->property("visible").toBool());
+        QCOMPARE(picker->property("currentText").toString(), smol);
+        QString otherThread;
+        for (int row = 0; row < session_->threads()->rowCount(); ++row)
+            if (session_->threads()->idAt(row) != seeded.value())
+                otherThread = session_->threads()->idAt(row);
+        QVERIFY(!otherThread.isEmpty());
+        click(threadEntry(otherThread));
+        QTRY_COMPARE(session_->chat()->conversationId(), otherThread);
+        QTRY_COMPARE(opened.count(), 2);
+        QCOMPARE(session_->chat()->model(), QString());
+        QCOMPARE(picker->property("currentIndex").toInt(), 0);
+        click(threadEntry(seeded.value()));
+        QTRY_COMPARE(opened.count(), 3);
+        QCOMPARE(session_->chat()->model(), smol);
+        QCOMPARE(picker->property("currentText").toString(), smol);
+        // Opened again, the thread shows its newest messages.
+        const auto where = [messageList] {
+            return QStringLiteral("contentY %1 originY %2 contentHeight %3 height %4")
+                .arg(messageList->property("contentY").toReal())
+                .arg(messageList->property("originY").toReal())
+                .arg(messageList->property("contentHeight").toReal())
+                .arg(messageList->height());
+        };
+        // (positionViewAtEnd() leaves out the bottom margin, so atYEnd stays false.)
+        const auto lastPixelShown = [messageList] {
+            return messageList->property("contentY").toReal() + messageList->height() >=
+                   messageList->property("originY").toReal() +
+                       messageList->property("contentHeight").toReal() - 0.5;
+        };
+        QTRY_VERIFY2(lastPixelShown(), qPrintable(where()));
+        shoot("thread-opened-again-with-its-model");
     }
 
     // The same screens on a parley-server started here: connect with its URL and key, see the

@@ -1,7 +1,7 @@
 // ChatController and MessageListModel on the real LocalChatService with the real SmolLM2:
 // a sent question streams its answer into the answer's row in place; stop keeps the partial
 // answer as cancelled; regenerate and edit make siblings; branches switch; the context report
-// arrives; a 2,000-message thread opens quickly.
+// arrives; a 2,000-message thread opens quickly; the model picked for a thread is remembered.
 #include <QAbstractItemModelTester>
 #include <QClipboard>
 #include <QGuiApplication>
@@ -197,6 +197,71 @@ class TestChatController : public QObject {
         QCOMPARE(QGuiApplication::clipboard()->text(), "before");
         QVERIFY(chat_->activateLink(1999, app::MarkdownRenderer::copyLink(0)));
         QCOMPARE(QGuiApplication::clipboard()->text(), "int x = 1999;");
+    }
+
+    // The model picked for a thread is remembered for it: chosen again when the thread is
+    // opened, by a new controller and settings read from the same file (the app restarted), and
+    // sent with the thread's next question; other threads keep the default.
+    void theThreadsModelIsRememberedAndUsed() {
+        const QString userId = backend_->service().userId();
+        auto first = app_test::seedThread(backend_->databasePath(), userId, "First", 2);
+        auto second = app_test::seedThread(backend_->databasePath(), userId, "Second", 2);
+        QVERIFY(first.ok() && second.ok());
+        QSignalSpy opened(chat_.get(), &app::ChatController::conversationOpened);
+        const auto open = [&](app::ChatController& chat, QSignalSpy& spy, const QString& id) {
+            const qsizetype before = spy.count();
+            chat.openConversation(id);
+            return QTest::qWaitFor([&] { return spy.count() > before; }, 10000);
+        };
+        const QString smol = QStringLiteral("SmolLM2-135M-Instruct.Q4_1");
+
+        QVERIFY(open(*chat_, opened, first.value()));
+        QCOMPARE(chat_->title(), "First");
+        QCOMPARE(chat_->model(), QString());
+        chat_->setModel(smol);
+        QVERIFY(open(*chat_, opened, second.value()));
+        QCOMPARE(chat_->model(), QString());
+        QVERIFY(open(*chat_, opened, first.value()));
+        QCOMPARE(chat_->model(), smol);
+
+        {
+            app::AppSettings restartedSettings(dir_.filePath("parley.ini"));
+            app::ChatController restarted(&backend_->service(), &restartedSettings,
+                                          renderer_.get());
+            QSignalSpy restartedOpened(&restarted, &app::ChatController::conversationOpened);
+            QVERIFY(open(restarted, restartedOpened, first.value()));
+            QCOMPARE(restarted.model(), smol);
+            QVERIFY(open(restarted, restartedOpened, second.value()));
+            QCOMPARE(restarted.model(), QString());
+        }
+
+        // The thread's model goes with its question: one that is not loaded is named in the
+        // error, so the request carried it.
+        QVERIFY(open(*chat_, opened, second.value()));
+        chat_->setModel(QStringLiteral("not-a-loaded-model"));
+        QVERIFY(chat_->send("Which model answers?"));
+        QTRY_VERIFY_WITH_TIMEOUT(chat_->errorText().contains("not-a-loaded-model"), 10000);
+        QTRY_VERIFY(!chat_->streaming());
+
+        // Back to the default: the thread forgets its choice.
+        chat_->setModel(QString());
+        QCOMPARE(settings_->threadModel(second.value()), QString());
+        QVERIFY(open(*chat_, opened, first.value()));
+        QCOMPARE(chat_->model(), smol);
+        QVERIFY(open(*chat_, opened, second.value()));
+        QCOMPARE(chat_->model(), QString());
+
+        // A new chat keeps the model picked before its first message.
+        chat_->newConversation();
+        QCOMPARE(chat_->title(), QString());
+        chat_->setModel(smol);
+        QSignalSpy created(chat_.get(), &app::ChatController::conversationCreated);
+        QVERIFY(chat_->send("Hello"));
+        QTRY_COMPARE(created.count(), 1);
+        QCOMPARE(settings_->threadModel(created.first().first().toString()), smol);
+        QCOMPARE(chat_->title(), "Hello");
+        QTRY_VERIFY_WITH_TIMEOUT(!chat_->streaming(), 30000);
+        QTRY_COMPARE(role(1, MessageListModel::ModelRole).toString(), smol);
     }
 
     void cleanupTestCase() {

@@ -107,10 +107,13 @@ class TestConversationListModel : public QObject {
         const QString id = create("Before");
         model.refresh();
         QTRY_VERIFY(model.rowOf(id) >= 0);
+        QCOMPARE(model.titleOf(id), "Before");
         model.rename(id, "  After   rename ");
         QCOMPARE(
             model.data(model.index(model.rowOf(id)), ConversationListModel::TitleRole).toString(),
             "After rename");
+        QCOMPARE(model.titleOf(id), "After rename");
+        QCOMPARE(model.titleOf("no-such-thread"), QString());
         ConversationListModel reread(&backend_->service());
         reread.refresh();
         QTRY_VERIFY(reread.rowOf(id) >= 0);

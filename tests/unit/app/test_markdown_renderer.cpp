@@ -1,6 +1,7 @@
 // MarkdownRenderer through the real md4c and the real kate-syntax-highlighter tool: raw HTML is
 // never markup, links are shown but unsafe schemes and images are not, code blocks carry their
 // language and copy link, and highlighting arrives later, per theme, from the cache.
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -33,25 +34,37 @@ class TestMarkdownRenderer : public QObject {
                                           << "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>";
         QTest::newRow("inline html is text") << "a <b onclick=x>b</b>"
                                              << "<p>a &lt;b onclick=x&gt;b&lt;/b&gt;</p>";
-        QTest::newRow("http link kept")
-            << "[site](https://example.com/a?b=1&c=2)"
-            << "<p><a href=\"https://example.com/a?b=1&amp;c=2\">site</a></p>";
+        QTest::newRow("http link kept") << "[site](https://example.com/a?b=1&c=2)"
+                                        << "<p><a href=\"https://example.com/a?b=1&amp;c=2\" "
+                                           "style=\"color:#0969da\">site</a></p>";
         QTest::newRow("javascript link dropped") << "[x](javascript:alert(1))"
                                                  << "<p>x</p>";
         QTest::newRow("file link dropped") << "[x](file:///etc/passwd)"
                                            << "<p>x</p>";
-        QTest::newRow("image never loaded")
-            << "![cat](https://example.com/cat.png)"
-            << "<p><a href=\"https://example.com/cat.png\">[image: cat]</a></p>";
-        QTest::newRow("autolink")
-            << "see https://example.org now"
-            << "<p>see <a href=\"https://example.org\">https://example.org</a> now</p>";
+        QTest::newRow("image never loaded") << "![cat](https://example.com/cat.png)"
+                                            << "<p><a href=\"https://example.com/cat.png\" "
+                                               "style=\"color:#0969da\">[image: cat]</a></p>";
+        QTest::newRow("autolink") << "see https://example.org now"
+                                  << "<p>see <a href=\"https://example.org\" "
+                                     "style=\"color:#0969da\">https://example.org</a> "
+                                     "now</p>";
     }
     void blocksAndSpans() {
         QFETCH(QString, markdown);
         QFETCH(QString, expected);
         MarkdownRenderer renderer;
         QCOMPARE(renderer.render(markdown, {}).html, expected);
+    }
+
+    // Qt rich text ignores the view's link colour: links carry the theme's own.
+    void linksFollowTheTheme() {
+        MarkdownRenderer renderer;
+        const QString markdown = QStringLiteral("[a](https://example.com)\n\n```\nx\n```");
+        const QString light = renderer.render(markdown, {.dark = false}).html;
+        const QString dark = renderer.render(markdown, {.dark = true}).html;
+        QCOMPARE(light.count("style=\"color:#0969da\">"), 2);  // the link and the code's Copy
+        QCOMPARE(dark.count("style=\"color:#6cb6ff\">"), 2);
+        QVERIFY(!dark.contains("#0969da"));
     }
 
     void tableKeepsAlignment() {
@@ -99,6 +112,26 @@ class TestMarkdownRenderer : public QObject {
         QVERIFY(!dark.highlightPending);
         QVERIFY(dark.html != light.html);
         QCOMPARE(highlighter.cachedCount(), 2);
+    }
+
+    // While the view scrolls, no highlighter process starts; the work waits and runs after.
+    void heldHighlightingWaitsAndThenRuns() {
+        CodeHighlighter highlighter;
+        MarkdownRenderer renderer(&highlighter);
+        QSignalSpy ready(&renderer, &MarkdownRenderer::highlightsReady);
+        renderer.setHighlightingHeld(true);
+        QVERIFY(highlighter.held());
+        const QString markdown = "```cpp\nint held = 1;\n```";
+        QVERIFY(renderer.render(markdown, {.dark = false, .highlight = true}).highlightPending);
+        // The tool's `--list` run ends; with the work held, no other process is started.
+        QTRY_VERIFY_WITH_TIMEOUT(highlighter.findChildren<QProcess*>().isEmpty(), 10000);
+        QCOMPARE(ready.count(), 0);
+        QCOMPARE(highlighter.cachedCount(), 0);
+
+        renderer.setHighlightingHeld(false);
+        QVERIFY(ready.wait(10000));
+        QCOMPARE(highlighter.cachedCount(), 1);
+        QVERIFY(!renderer.render(markdown, {.dark = false, .highlight = true}).highlightPending);
     }
 
     void streamingAnswerIsNotHighlighted() {

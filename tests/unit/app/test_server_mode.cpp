@@ -1,8 +1,9 @@
 // Server mode on the real app back end: the gateway started inside this process on the app's
 // own data folder, database and ModelRegistry (the model loaded once), answering a real HTTP
-// client with a key it created for sharing; a busy port or half a TLS pair reported with the
-// reason; a port change restarting it; HTTPS with a certificate and key; turning it off
-// closing the port.
+// client with a key it created for sharing; the shared keys listed and one revoked, refused at
+// once; a busy port or half a TLS pair reported with the reason; a port change restarting it;
+// HTTPS with a certificate and key; turning it off closing the port.
+#include <QAbstractItemModelTester>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -143,10 +144,43 @@ class TestServerMode : public QObject {
         // A key that does not belong to this server is refused.
         QCOMPARE(call(network, server.url() + "/v1/models", key + "x").status, 401);
 
+        // The keys shared are listed (not the admin's), and one revoked stops working at once.
+        app::SharedKeyListModel* keys = server.sharedKeys();
+        QAbstractItemModelTester tester(keys,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(keys->rowCount(), 1, 10000);
+        const auto keyRole = [keys](int row, int role) {
+            return keys->data(keys->index(row), role);
+        };
+        QCOMPARE(keyRole(0, app::SharedKeyListModel::NameRole).toString(), "Test client");
+        const QString prefix = keyRole(0, app::SharedKeyListModel::PrefixRole).toString();
+        QVERIFY(prefix.size() >= 8);
+        QVERIFY(key.startsWith(prefix));
+        QVERIFY(keyRole(0, app::SharedKeyListModel::CreatedAtRole).toDateTime().isValid());
+        const QString firstId = keyRole(0, app::SharedKeyListModel::KeyIdRole).toString();
+
+        server.createSharedKey(QStringLiteral("Second client"));
+        QTRY_COMPARE_WITH_TIMEOUT(keys->rowCount(), 2, 10000);
+        QTRY_VERIFY(server.sharedKey() != key && !server.sharedKey().isEmpty());
+        const QString secondKey = server.sharedKey();
+        QCOMPARE(keyRole(0, app::SharedKeyListModel::KeyIdRole).toString(), firstId);
+        QCOMPARE(keyRole(1, app::SharedKeyListModel::NameRole).toString(), "Second client");
+
+        server.revokeSharedKey(firstId);
+        QTRY_COMPARE_WITH_TIMEOUT(keys->rowCount(), 1, 10000);
+        QCOMPARE(keyRole(0, app::SharedKeyListModel::NameRole).toString(), "Second client");
+        QVERIFY(server.sharedKeyError().isEmpty());
+        QCOMPARE(server.sharedKey(), secondKey);  // another key's revocation leaves it shown
+        QCOMPARE(call(network, server.url() + "/v1/models", key).status, 401);
+        QCOMPARE(call(network, server.url() + "/v1/models", secondKey).status, 200);
+        server.revokeSharedKey(firstId);  // no longer listed
+        QCOMPARE(server.sharedKeyError(), "No such key to revoke.");
+
         settings_->setServerEnabled(false);
         QCOMPARE(server.state(), ServerMode::State::Stopping);
         QTRY_COMPARE_WITH_TIMEOUT(server.state(), ServerMode::State::Off, 10000);
         QVERIFY(server.sharedKey().isEmpty());
+        QCOMPARE(keys->rowCount(), 0);
         QVERIFY(!accepts(port));
     }
 
