@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "inference/cpu/matmul_kernels.h"
 #include "inference/cpu/quantized_activations.h"

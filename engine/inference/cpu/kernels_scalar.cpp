@@ -1,7 +1,8 @@
 // Portable kernels: the same integer arithmetic as the SIMD paths, one block at a time. They run
 // on machines without AVX2 and are the bit-for-bit model of what the SIMD kernels compute: the
 // same float operations in the same order (fused multiply-adds; for the 32-element types
-// llama.cpp's 8 lanes per block), so every ISA and every batch size gives identical outputs.
+// llama.cpp's 8 lanes per block, for the K-quants the token's KQuantOrder), so every ISA and every
+// batch size gives identical outputs.
 #include <cmath>
 #include <cstring>
 
@@ -165,30 +166,81 @@ Block256 unpack256(const uint8_t* b) {
     return out;
 }
 
+// Q4_K/Q5_K, llama.cpp's q4_K_8x8 order: exact integer scaled dots and min dots, each multiplied
+// in by one FMA into its own sum (d * da, dmin * da), per 64-element slice for a token of its gemm
+// (`slices`) or per super-block for one of its gemv; the min sum is subtracted at the end. (Its
+// Q5_K is not repacked and sums otherwise; Parley gives Q5_K the Q4_K orders.)
+template <GgmlType type>
+float minSplitDot(const uint8_t* row, const Q8Block256* act, int64_t blocks, bool slices) {
+    constexpr int bytes = type == GgmlType::Q4_K ? 144 : 176;
+    float sum = 0.0f, minSum = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+        const Block256 w = unpack256<type>(row + b * bytes);
+        const float dd = w.d * act[b].d, dm = w.dmin * act[b].d;
+        int dot = 0, minDot = 0;
+        for (int slice = 0; slice < 4; ++slice) {
+            for (int g = 4 * slice; g < 4 * slice + 4; ++g) {
+                int groupDot = 0;
+                for (int i = 16 * g; i < 16 * g + 16; ++i)
+                    groupDot += w.q[i] * act[b].qs[i];
+                dot += w.scale[g] * groupDot;
+                minDot += w.minWeight[g] * act[b].bsums[g];
+            }
+            if (slices || slice == 3) {
+                sum = std::fma(static_cast<float>(dot), dd, sum);
+                minSum = std::fma(static_cast<float>(minDot), dm, minSum);
+                dot = minDot = 0;
+            }
+        }
+    }
+    return sum - minSum;
+}
+
+// Q6_K. Per super-block the exact integer sum of scale * (q - 32) * a is, for a token of
+// llama.cpp's tiled kernel (`blocks`), multiplied by d and then added times da by one FMA. For one
+// of its vec_dot it is split in 8 lanes, lane l holding the elements whose index mod 32 is in
+// 4l..4l+3 less the offset 32 through the bsums of groups 2l and 2l+1; each lane gets one FMA with
+// da * d, and the lanes are combined at the end.
+float q6KDot(const uint8_t* row, const Q8Block256* act, int64_t blocks, bool wholeBlocks) {
+    float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    float sum = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+        const Block256 w = unpack256<GgmlType::Q6_K>(row + b * 210);
+        int lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < kSuperBlock; ++i)
+            lanes[(i % 32) / 4] += w.scale[i / 16] * w.q[i] * act[b].qs[i];
+        int total = 0;
+        for (int l = 0; l < 8; ++l) {
+            lanes[l] -= 32 * (act[b].bsums[2 * l] * w.minWeight[2 * l] +
+                              act[b].bsums[2 * l + 1] * w.minWeight[2 * l + 1]);
+            total += lanes[l];
+        }
+        if (wholeBlocks) {
+            sum = std::fma(static_cast<float>(total) * w.d, act[b].d, sum);
+        } else {
+            const float dd = act[b].d * w.d;
+            for (int l = 0; l < 8; ++l)
+                lane[l] = std::fma(dd, static_cast<float>(lanes[l]), lane[l]);
+        }
+    }
+    return wholeBlocks ? sum : combineLanes(lane);
+}
+
 template <GgmlType type>
 void rows256(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd) {
-    constexpr int bytes = type == GgmlType::Q4_K ? 144 : type == GgmlType::Q5_K ? 176 : 210;
     const int64_t blocks = job.cols / kSuperBlock;
     for (int64_t r = rowBegin; r < rowEnd; ++r) {
         const uint8_t* row = job.weights + r * job.weightRowBytes;
         for (int64_t t = 0; t < job.tokens; ++t) {
             const auto* act =
                 reinterpret_cast<const Q8Block256*>(job.activations + t * job.activationRowBytes);
-            float sum = 0.0f;
-            for (int64_t b = 0; b < blocks; ++b) {
-                const Block256 w = unpack256<type>(row + b * bytes);
-                int dot = 0, minDot = 0;
-                for (int g = 0; g < 16; ++g) {
-                    int groupDot = 0;
-                    for (int i = 16 * g; i < 16 * g + 16; ++i)
-                        groupDot += w.q[i] * act[b].qs[i];
-                    dot += w.scale[g] * groupDot;
-                    minDot += w.minWeight[g] * act[b].bsums[g];
-                }
-                sum = std::fma(static_cast<float>(dot), w.d * act[b].d, sum);
-                sum = std::fma(-static_cast<float>(minDot), w.dmin * act[b].d, sum);
-            }
-            job.y[t * job.outputStride + r] = sum;
+            const KQuantOrder order = kQuantOrderOf(job, t);
+            float y = 0.0f;
+            if constexpr (type == GgmlType::Q6_K)
+                y = q6KDot(row, act, blocks, order.q6kBlocks);
+            else
+                y = minSplitDot<type>(row, act, blocks, order.q4kSlices);
+            job.y[t * job.outputStride + r] = y;
         }
     }
 }

@@ -88,7 +88,12 @@ const char* isaName(Isa isa) {
     return "unknown";
 }
 
-void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool) {
+KQuantOrder kQuantOrder(int64_t index, int64_t count) {
+    return {index < count - count % 4, count >= 8};
+}
+
+void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
+            const KQuantOrder* orders) {
     if (nTokens <= 0 || w.rows <= 0)
         return;
     const quant::TypeTraits& traits = quant::typeTraits(w.type);
@@ -106,6 +111,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, Th
     job.tokens = nTokens;
     job.y = y;
     job.outputStride = w.rows;
+    job.orders = orders;
 
     // Reused across calls: the decode loop would otherwise allocate on every matmul.
     thread_local std::vector<uint8_t> quantized;

@@ -27,8 +27,23 @@ Isa activeIsa();       // what matmul uses now
 void setIsa(Isa isa);  // tests compare paths; clamped to detectedIsa()
 const char* isaName(Isa isa);
 
-// y[t * w.rows + r] = dot(row r of w, x[t * w.cols ...]) for t in [0, nTokens).
-void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool);
+// llama.cpp adds a K-quant product's terms in an order that depends on how many tokens it
+// multiplies at once (on x86 with AVX2): its repacked Q4_K sums 64-element slices in its 4-token
+// gemm (the first n - n % 4 tokens) but whole super-blocks in its gemv (the rest); its Q6_K uses a
+// tiled kernel from 8 tokens on and an 8-lane vec_dot below. Per token, the order to reproduce.
+struct KQuantOrder {
+    bool q4kSlices = false;  // Q4_K (and Q5_K): one multiply-add pair per 64 elements
+    bool q6kBlocks = false;  // Q6_K: one multiply-add per super-block instead of 8 lanes
+};
+
+// llama.cpp's order for token `index` of `count` tokens multiplied together.
+KQuantOrder kQuantOrder(int64_t index, int64_t count);
+
+// y[t * w.rows + r] = dot(row r of w, x[t * w.cols ...]) for t in [0, nTokens). `orders` (one per
+// token) picks the K-quant summation order; nullptr sums every token as llama.cpp sums one token
+// alone, so a token's result does not depend on the others.
+void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
+            const KQuantOrder* orders = nullptr);
 
 // Decodes row `row` of w into `out` (w.cols floats): embedding look-ups.
 void getRow(const WeightMatrix& w, int64_t row, float* out);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "inference/cpu/matmul.h"
 #include "inference/quant/ggml_type.h"
 
 namespace parley::cpu::detail {
@@ -20,7 +21,12 @@ struct MatmulJob {
     int64_t tokens = 0;
     float* y = nullptr;  // y[t * outputStride + r]
     int64_t outputStride = 0;
+    const KQuantOrder* orders = nullptr;  // per token; nullptr: each token as if alone
 };
+
+inline KQuantOrder kQuantOrderOf(const MatmulJob& job, int64_t token) {
+    return job.orders != nullptr ? job.orders[token] : KQuantOrder{};
+}
 
 using RowRangeKernel = void (*)(const MatmulJob& job, int64_t rowBegin, int64_t rowEnd);
 

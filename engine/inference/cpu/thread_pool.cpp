@@ -116,7 +116,8 @@ int ThreadPool::size() const {
     return state_->threads;
 }
 
-void ThreadPool::parallelFor(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn) {
+void ThreadPool::parallelFor(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn,
+                             int64_t maxChunk) {
     if (n <= 0)
         return;
     State& s = *state_;
@@ -132,6 +133,8 @@ void ThreadPool::parallelFor(int64_t n, const std::function<void(int64_t, int64_
     s.fn = &fn;
     s.n = n;
     s.chunk = (n + pieces - 1) / pieces;
+    if (maxChunk > 0)
+        s.chunk = std::min(s.chunk, maxChunk);
     s.nextChunkStart.store(0, std::memory_order_relaxed);
     s.finished.store(0, std::memory_order_relaxed);
     const uint32_t jobGeneration = s.generation.load(std::memory_order_relaxed) + 1;

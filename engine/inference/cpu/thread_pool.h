@@ -15,8 +15,11 @@ class ThreadPool {
     ThreadPool& operator=(const ThreadPool&) = delete;
 
     int size() const;  // threads taking part, the caller included
-    // fn(begin, end, threadIndex) over disjoint ranges covering [0, n).
-    void parallelFor(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn);
+    // fn(begin, end, threadIndex) over disjoint ranges covering [0, n), taken by the threads as
+    // they become free. Ranges hold at most maxChunk items (0: a few ranges per thread); pass 1
+    // when items differ in cost and come ordered most expensive first.
+    void parallelFor(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn,
+                     int64_t maxChunk = 0);
 
   private:
     struct State;

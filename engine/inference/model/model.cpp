@@ -55,6 +55,8 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
     // Lay the batch out token by token and check it before touching any memory.
     ws.positions.clear();
     ws.sequenceOf.clear();
+    ws.kQuantOrders.clear();
+    ws.logitOrders.clear();
     int64_t logitRows = 0;
     out.firstRow.assign(batch.size(), -1);
     for (std::size_t s = 0; s < batch.size(); ++s) {
@@ -78,11 +80,16 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
             }
             ws.positions.push_back(step.startPosition + int32_t(i));
             ws.sequenceOf.push_back(int32_t(s));
+            // Each sequence's step sums its K-quant products as llama.cpp sums that step alone.
+            ws.kQuantOrders.push_back(cpu::kQuantOrder(int64_t(i), int64_t(step.tokens.size())));
         }
         if (step.tokens.empty() || step.logits == LogitsWanted::None)
             continue;
         out.firstRow[s] = int32_t(logitRows);
-        logitRows += step.logits == LogitsWanted::All ? int64_t(step.tokens.size()) : 1;
+        const int64_t rows = step.logits == LogitsWanted::All ? int64_t(step.tokens.size()) : 1;
+        for (int64_t i = 0; i < rows; ++i)
+            ws.logitOrders.push_back(cpu::kQuantOrder(i, rows));
+        logitRows += rows;
     }
     const int64_t T = int64_t(ws.positions.size());
     if (T == 0) {
@@ -118,9 +125,10 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
         for (int64_t t = 0; t < T; ++t) {
             ops::rmsNorm(&ws.x[t * E], L.attnNorm.data(), E, hp_.rmsEps, &ws.xn[t * E]);
         }
-        cpu::matmul(L.wq, ws.xn.data(), T, ws.q.data(), pool);
-        cpu::matmul(L.wk, ws.xn.data(), T, ws.k.data(), pool);
-        cpu::matmul(L.wv, ws.xn.data(), T, ws.v.data(), pool);
+        const cpu::KQuantOrder* orders = ws.kQuantOrders.data();
+        cpu::matmul(L.wq, ws.xn.data(), T, ws.q.data(), pool, orders);
+        cpu::matmul(L.wk, ws.xn.data(), T, ws.k.data(), pool, orders);
+        cpu::matmul(L.wv, ws.xn.data(), T, ws.v.data(), pool, orders);
 
         const float thetaScale = hp_.layerIsSwa[il] ? ropeThetaScaleSwa_ : ropeThetaScale_;
         for (int64_t t = 0; t < T; ++t) {
@@ -153,7 +161,7 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
 
         attention(il, batch, kv, pool, ws);
 
-        cpu::matmul(L.wo, ws.attn.data(), T, ws.proj.data(), pool);
+        cpu::matmul(L.wo, ws.attn.data(), T, ws.proj.data(), pool, orders);
         for (int64_t t = 0; t < T; ++t) {
             float* o = &ws.proj[t * E];
             if (!L.bo.empty())
@@ -164,10 +172,10 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
             ops::rmsNorm(&ws.x[t * E], L.ffnNorm.data(), E, hp_.rmsEps, &ws.xn[t * E]);
         }
 
-        cpu::matmul(L.ffnGate, ws.xn.data(), T, ws.gate.data(), pool);
-        cpu::matmul(L.ffnUp, ws.xn.data(), T, ws.up.data(), pool);
+        cpu::matmul(L.ffnGate, ws.xn.data(), T, ws.gate.data(), pool, orders);
+        cpu::matmul(L.ffnUp, ws.xn.data(), T, ws.up.data(), pool, orders);
         ops::gatedActivation(ws.gate.data(), ws.up.data(), T * hp_.nFf, hp_.arch.activation);
-        cpu::matmul(L.ffnDown, ws.gate.data(), T, ws.proj.data(), pool);
+        cpu::matmul(L.ffnDown, ws.gate.data(), T, ws.proj.data(), pool, orders);
         for (int64_t t = 0; t < T; ++t) {
             float* f = &ws.proj[t * E];
             if (hp_.arch.postNorms)
@@ -193,7 +201,7 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
         }
         t += n;
     }
-    cpu::matmul(w_.output, ws.xn.data(), logitRows, out.logits.data(), pool);
+    cpu::matmul(w_.output, ws.xn.data(), logitRows, out.logits.data(), pool, ws.logitOrders.data());
     return Ok{};
 }
 
@@ -206,8 +214,9 @@ void Model::attention(int32_t layer, std::span<const SequenceStep> batch, const 
                                hp_.layerIsSwa[layer] ? hp_.slidingWindow : 0,
                                scaleQueries ? hp_.attentionScale : 1.0f,
                                scaleQueries ? 1.0f : hp_.attentionScale};
-    // Tiles of consecutive tokens of one sequence and one KV head; small enough that a single
-    // long prompt still spreads over every thread.
+    // Tiles of consecutive tokens of one sequence and one KV head; 16 tokens share each key and
+    // value row read (fewer tokens a tile would spread a short chunk over more threads, but on two
+    // shared cores the lost reuse cost more than the balance gained).
     constexpr int32_t kTileTokens = 16;
     ws.tiles.clear();
     int64_t row = 0;
@@ -227,14 +236,26 @@ void Model::attention(int32_t layer, std::span<const SequenceStep> batch, const 
         }
         row += n;
     }
+    // Most expensive first (tokens times the positions they attend to), one tile at a time: a
+    // prompt chunk's tiles over a long context cost more than all the decode tiles together, and
+    // in the batch's order they came last, in one range, on one thread.
+    const auto cost = [](const AttentionTile& tile) {
+        return int64_t(tile.count) * (tile.firstPosition + tile.count);
+    };
+    std::stable_sort(
+        ws.tiles.begin(), ws.tiles.end(),
+        [&](const AttentionTile& a, const AttentionTile& b) { return cost(a) > cost(b); });
     if (int(ws.attentionScratch.size()) < pool.size())
         ws.attentionScratch.resize(pool.size());
-    pool.parallelFor(int64_t(ws.tiles.size()), [&](int64_t begin, int64_t end, int thread) {
-        for (int64_t i = begin; i < end; ++i) {
-            attendTile(shape, ws.tiles[i], layer, kv, ws.q.data(), ws.attn.data(),
-                       ws.attentionScratch[thread]);
-        }
-    });
+    pool.parallelFor(
+        int64_t(ws.tiles.size()),
+        [&](int64_t begin, int64_t end, int thread) {
+            for (int64_t i = begin; i < end; ++i) {
+                attendTile(shape, ws.tiles[i], layer, kv, ws.q.data(), ws.attn.data(),
+                           ws.attentionScratch[thread]);
+            }
+        },
+        1);
 }
 
 }  // namespace parley::model

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "inference/cpu/matmul.h"
 #include "inference/cpu/thread_pool.h"
 #include "inference/gguf/gguf_file.h"
 #include "inference/model/attention.h"
@@ -45,6 +46,7 @@ struct ForwardWorkspace {
     std::vector<AttentionTile> tiles;
     std::vector<AttentionScratch> attentionScratch;  // one per thread
     std::vector<int32_t> positions, sequenceOf;
+    std::vector<cpu::KQuantOrder> kQuantOrders, logitOrders;  // per token, per logits row
 };
 
 class Model {

@@ -289,6 +289,72 @@ class TestMatmul : public QObject {
         }
     }
 
+    // llama.cpp's K-quant orders by the number of tokens multiplied together (matmul.h).
+    void kQuantOrderFollowsTheBatchSize() {
+        using parley::cpu::kQuantOrder;
+        QVERIFY(!kQuantOrder(0, 1).q4kSlices && !kQuantOrder(0, 1).q6kBlocks);
+        QVERIFY(!kQuantOrder(2, 3).q4kSlices);
+        QVERIFY(kQuantOrder(3, 4).q4kSlices);
+        QVERIFY(kQuantOrder(3, 6).q4kSlices && !kQuantOrder(4, 6).q4kSlices);
+        QVERIFY(!kQuantOrder(6, 7).q6kBlocks && kQuantOrder(0, 8).q6kBlocks);
+        QVERIFY(kQuantOrder(7, 9).q4kSlices && !kQuantOrder(8, 9).q4kSlices);
+    }
+
+    // With per-token orders (the steps of several sequences in one call) every ISA and every kernel
+    // shape still gives each token exactly the scalar path's output for its order, and the orders
+    // do change the rounding (otherwise they would not be needed to match llama.cpp).
+    void orderedOutputsAreBitIdentical() {
+        using parley::cpu::KQuantOrder;
+        const GgmlType kTypes256[] = {GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+        constexpr int64_t kMaxTokens = 20;
+        std::mt19937 rng(77);
+        ThreadPool pool(2);
+        for (GgmlType type : kTypes256) {
+            const int64_t cols = 1024, rows = 45;
+            const RandomMatrix m = randomMatrix(type, rows, cols, rng);
+            const std::vector<float> x = randomActivations(cols * kMaxTokens, rng);
+            bool ordersMatter = false;
+            for (int64_t tokens = 1; tokens <= kMaxTokens; ++tokens) {
+                // One step of `tokens`, then two sequences sharing the call (a prefill chunk and a
+                // decode step), then one-token steps only (batched decode).
+                for (int layout = 0; layout < 3; ++layout) {
+                    std::vector<KQuantOrder> orders(static_cast<size_t>(tokens));
+                    const int64_t split = layout == 1 ? tokens - 1 : tokens;
+                    for (int64_t t = 0; t < tokens; ++t) {
+                        orders[t] = layout == 2 ? parley::cpu::kQuantOrder(0, 1)
+                                    : t < split ? parley::cpu::kQuantOrder(t, split)
+                                                : parley::cpu::kQuantOrder(t - split, 1);
+                    }
+                    parley::cpu::setIsa(Isa::Scalar);
+                    std::vector<float> scalar(static_cast<size_t>(rows * tokens));
+                    parley::cpu::matmul(m.w, x.data(), tokens, scalar.data(), pool, orders.data());
+                    std::vector<float> alone(scalar.size());
+                    parley::cpu::matmul(m.w, x.data(), tokens, alone.data(), pool);
+                    ordersMatter = ordersMatter || alone != scalar;
+                    for (int isa = 1; isa <= static_cast<int>(parley::cpu::detectedIsa()); ++isa) {
+                        parley::cpu::setIsa(static_cast<Isa>(isa));
+                        std::vector<float> y(scalar.size(), NAN);
+                        parley::cpu::matmul(m.w, x.data(), tokens, y.data(), pool, orders.data());
+                        for (size_t i = 0; i < y.size(); ++i) {
+                            if (std::memcmp(&y[i], &scalar[i], sizeof(float)) != 0)
+                                QFAIL(qPrintable(
+                                    QStringLiteral("%1 on %2, %3 tokens, layout %4, output %5: %6 "
+                                                   "vs scalar %7")
+                                        .arg(parley::quant::typeTraits(type).name.data())
+                                        .arg(parley::cpu::isaName(static_cast<Isa>(isa)))
+                                        .arg(tokens)
+                                        .arg(layout)
+                                        .arg(i)
+                                        .arg(double(y[i]), 0, 'g', 9)
+                                        .arg(double(scalar[i]), 0, 'g', 9)));
+                        }
+                    }
+                }
+            }
+            QVERIFY2(ordersMatter, parley::quant::typeTraits(type).name.data());
+        }
+    }
+
     void setIsaIsClampedToTheMachine() {
         parley::cpu::setIsa(Isa::Avx512Vnni);
         QCOMPARE(parley::cpu::activeIsa(), parley::cpu::detectedIsa());
