@@ -12,6 +12,7 @@
 #include "inference/chat_template/json.h"
 #include "inference/cpu/matmul.h"
 #include "serving/serving_engine.h"
+#include "step_log.h"
 
 namespace parley::cli {
 namespace {
@@ -70,7 +71,8 @@ std::optional<serving::StreamEvent> waitForFinish(serving::TokenStream& stream) 
 }
 
 Result<LevelResult> runLevel(const runtime::LoadedModel& loaded, cpu::ThreadPool& threads,
-                             int concurrency, int32_t genTokens) {
+                             int concurrency, int32_t genTokens,
+                             const serving::SchedulerConfig& scheduler, StepLog* steps) {
     std::vector<std::vector<model::TokenId>> prompts;
     int64_t promptTokensMax = 0;
     for (int i = 0; i < concurrency; ++i) {
@@ -89,6 +91,9 @@ Result<LevelResult> runLevel(const runtime::LoadedModel& loaded, cpu::ThreadPool
         model::KvPool::bytesPerBlock(hp.nLayer, hp.kvDim(), serving::kBlockSize) /
         serving::kBlockSize;
     serving::ServingConfig config;
+    config.scheduler = scheduler;
+    if (steps)
+        config.onStep = steps->recorder();
     // Room for every stream at once, so the numbers measure batching, not preemption.
     config.kvBudgetBytes =
         int64_t(concurrency) * (promptTokensMax + genTokens + 2 * serving::kBlockSize) * perToken;
@@ -191,8 +196,17 @@ int runConcurrencyBench(const Options& o, const runtime::LoadedModel& loaded, in
         std::printf("%8s %12s %14s %10s %10s %10s %9s\n", "", "tokens/s", "tokens/s (min)", "ms",
                     "ms", "ms", "s");
     }
+    serving::SchedulerConfig scheduler;
+    const auto budget = o.getInt("--token-budget", scheduler.tokenBudget);
+    const auto cost = o.getInt("--prefill-while-decoding", scheduler.prefillCostWhileDecoding);
+    if (!budget || !cost)
+        return 2;
+    scheduler.tokenBudget = int32_t(*budget);
+    scheduler.prefillCostWhileDecoding = int32_t(*cost);
+    StepLog steps;
     for (int concurrency : *levels) {
-        const auto r = runLevel(loaded, threads, concurrency, genTokens);
+        const auto r = runLevel(loaded, threads, concurrency, genTokens, scheduler,
+                                o.has("--step-log") ? &steps : nullptr);
         if (!r) {
             std::cerr << "error: " << r.error().message << "\n";
             return 1;
@@ -219,6 +233,12 @@ int runConcurrencyBench(const Options& o, const runtime::LoadedModel& loaded, in
                         v.streamTokensPerSecondMin, v.ttftP50, v.ttftP90, v.ttftP99, v.wallSeconds);
         }
         std::fflush(stdout);
+    }
+    if (o.has("--step-log")) {
+        if (const Status written = steps.write(o.get("--step-log")); !written.ok()) {
+            std::cerr << "error: " << written.error().message << "\n";
+            return 1;
+        }
     }
     if (!json) {
         std::printf(

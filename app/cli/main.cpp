@@ -33,6 +33,7 @@ commands:
         [--repetitions 3] [--json]
                              prefill and decode tokens/s like llama-bench's pp512/tg128
   bench --model FILE --concurrency C[,C...] [--threads N] [--gen-tokens 128] [--json]
+        [--token-budget T] [--prefill-while-decoding COST] [--step-log OUT.jsonl]
                              C chat streams at once through the serving engine, each
                              generating exactly gen-tokens: aggregate and per-stream
                              tokens/s, TTFT p50/p90/p99 (--json: one object per C)
@@ -40,9 +41,12 @@ commands:
                              a follow-up turn sharing TEXTFILE's text with a finished first
                              turn: TTFT cold, first turn and warm (prefix cache), as JSON
   bench --model FILE --interfere TEXTFILE [--streams 8] [--gen-tokens N] [--threads N]
-        [--token-budget T] [--prefill-while-decoding P]
+        [--token-budget T] [--prefill-while-decoding COST] [--step-log OUT.jsonl] [--control]
                              TEXTFILE as one prompt arriving while the streams decode: their
                              inter-token latency p50/p99 before and during its prefill, as JSON
+                             (--control: and over the same tokens of a rerun without it);
+                             COST caps a step's prompt tokens while streams decode (tokens at
+                             position 0; 0: no cap); --step-log writes every engine step
   devices [--backend cpu|cuda|auto]
                              list the compute backends this build can use and the one the
                              choice (default auto: CUDA when a usable device is present)

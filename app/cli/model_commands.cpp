@@ -156,8 +156,8 @@ int runBench(const std::vector<std::string>& args) {
         Options::parse(args,
                        {"--model", "--threads", "--prompt-tokens", "--gen-tokens", "--repetitions",
                         "--concurrency", "--shared-prefix", "--interfere", "--streams",
-                        "--token-budget", "--prefill-while-decoding"},
-                       {"--json"});
+                        "--token-budget", "--prefill-while-decoding", "--step-log"},
+                       {"--json", "--control"});
     if (!o)
         return 2;
     const auto threads = o->getInt("--threads", 0);

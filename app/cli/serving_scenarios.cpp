@@ -15,6 +15,7 @@
 #include "inference/cpu/matmul.h"
 #include "serving/serving_engine.h"
 #include "serving/token_stream.h"
+#include "step_log.h"
 
 namespace parley::cli {
 namespace {
@@ -68,8 +69,9 @@ serving::ServingConfig engineConfig(const Options& o, const model::Model& m, int
     const int32_t defaultBudget = serving::SchedulerConfig{}.tokenBudget;
     config.scheduler.tokenBudget =
         int32_t(o.getInt("--token-budget", defaultBudget).value_or(defaultBudget));
-    config.scheduler.prefillTokensWhileDecoding =
-        int32_t(o.getInt("--prefill-while-decoding", 0).value_or(0));
+    const int32_t defaultCost = serving::SchedulerConfig{}.prefillCostWhileDecoding;
+    config.scheduler.prefillCostWhileDecoding =
+        int32_t(o.getInt("--prefill-while-decoding", defaultCost).value_or(defaultCost));
     config.modelName = "bench";
     return config;
 }
@@ -122,12 +124,63 @@ serving::StreamCallback recordingCallback(std::shared_ptr<TokenTimes> record,
     };
 }
 
+// A long prompt spread over many steps sends nothing for minutes on a loaded machine.
 bool waitForFinish(serving::TokenStream& stream) {
-    while (auto event = stream.next(std::chrono::minutes(5))) {
+    while (auto event = stream.next(std::chrono::minutes(30))) {
         if (event->kind == serving::StreamEvent::Kind::Finish)
             return event->reason == serving::CompletionReason::Length;
     }
     return false;
+}
+
+struct StreamRun {
+    std::vector<std::shared_ptr<TokenTimes>> records;  // per stream
+    Clock::time_point arrival;                         // of the long prompt
+    std::optional<Clock::time_point> longFirstToken;
+};
+
+// Submits the streams; once each has kTokensBeforeArrival tokens, `longPrompt` (when not empty)
+// arrives with one token to generate. Returns when everything finished.
+Result<StreamRun> runStreams(serving::ServingEngine& engine,
+                             const std::vector<std::vector<model::TokenId>>& prompts,
+                             int32_t genTokens, const std::vector<model::TokenId>& longPrompt) {
+    StreamRun run;
+    std::vector<serving::TokenStream> streams(prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        auto record = std::make_shared<TokenTimes>();
+        record->times.reserve(size_t(genTokens) + 8);
+        run.records.push_back(record);
+        const auto handle = engine.submit(
+            greedyRequest(prompts[i], genTokens, recordingCallback(record, streams[i].callback())));
+        if (handle.status != serving::SubmitStatus::Accepted)
+            return makeError("stream not accepted: " + handle.error);
+    }
+    const auto allDecoding = [&] {
+        return std::all_of(run.records.begin(), run.records.end(), [](const auto& r) {
+            return r->count.load(std::memory_order_acquire) >= kTokensBeforeArrival;
+        });
+    };
+    while (!allDecoding())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+    serving::TokenStream longStream;
+    auto longRecord = std::make_shared<TokenTimes>();
+    longRecord->times.reserve(8);
+    run.arrival = Clock::now();
+    if (!longPrompt.empty()) {
+        const auto handle = engine.submit(
+            greedyRequest(longPrompt, 1, recordingCallback(longRecord, longStream.callback())));
+        if (handle.status != serving::SubmitStatus::Accepted)
+            return makeError("the long prompt was not accepted: " + handle.error);
+    }
+    bool finished = longPrompt.empty() || waitForFinish(longStream);
+    for (serving::TokenStream& s : streams)
+        finished = waitForFinish(s) && finished;
+    if (!finished || (!longPrompt.empty() && longRecord->times.empty()))
+        return makeError("a request ended early");
+    if (!longPrompt.empty())
+        run.longFirstToken = longRecord->times.front();
+    return run;
 }
 
 }  // namespace
@@ -215,86 +268,83 @@ int runInterferenceBench(const Options& o, const runtime::LoadedModel& loaded, i
         prompts.push_back(std::move(tokens.value()));
     }
     cpu::ThreadPool threads{threadCount};
-    const serving::ServingConfig config =
-        engineConfig(o, loaded.model(), kvTokens, streamCount + 1);
+    serving::ServingConfig config = engineConfig(o, loaded.model(), kvTokens, streamCount + 1);
+    StepLog steps;
+    if (o.has("--step-log"))
+        config.onStep = steps.recorder();
     serving::ServingEngine engine(loaded.model(), loaded.tokenizer(), threads, config);
     if (!runToFinish(engine, loaded.tokenizer().encode("Warm up.", true, false), 4)) {
         std::cerr << "error: the warm-up request failed\n";
         return 1;
     }
 
-    std::vector<serving::TokenStream> streams(static_cast<size_t>(streamCount));
-    std::vector<std::shared_ptr<TokenTimes>> records;
-    for (int32_t i = 0; i < streamCount; ++i) {
-        auto record = std::make_shared<TokenTimes>();
-        record->times.reserve(size_t(genTokens) + 8);
-        records.push_back(record);
-        const auto handle =
-            engine.submit(greedyRequest(prompts[size_t(i)], genTokens,
-                                        recordingCallback(record, streams[size_t(i)].callback())));
-        if (handle.status != serving::SubmitStatus::Accepted) {
-            std::cerr << "error: stream not accepted: " << handle.error << "\n";
+    const auto measured = runStreams(engine, prompts, genTokens, longPrompt.value());
+    if (!measured) {
+        std::cerr << "error: " << measured.error().message << "\n";
+        return 1;
+    }
+    if (o.has("--step-log")) {
+        if (const Status written = steps.write(o.get("--step-log")); !written.ok()) {
+            std::cerr << "error: " << written.error().message << "\n";
             return 1;
         }
     }
-    const auto allDecoding = [&] {
-        return std::all_of(records.begin(), records.end(), [](const auto& r) {
-            return r->count.load(std::memory_order_acquire) >= kTokensBeforeArrival;
-        });
-    };
-    while (!allDecoding())
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-
-    serving::TokenStream longStream;
-    auto longRecord = std::make_shared<TokenTimes>();
-    longRecord->times.reserve(8);
-    const Clock::time_point arrival = Clock::now();
-    const auto handle = engine.submit(
-        greedyRequest(longPrompt.value(), 1, recordingCallback(longRecord, longStream.callback())));
-    if (handle.status != serving::SubmitStatus::Accepted) {
-        std::cerr << "error: the long prompt was not accepted: " << handle.error << "\n";
-        return 1;
-    }
-    bool finished = waitForFinish(longStream);
-    for (serving::TokenStream& s : streams)
-        finished = waitForFinish(s) && finished;
-    if (!finished || longRecord->times.empty()) {
-        std::cerr << "error: a request ended early\n";
-        return 1;
-    }
-    const Clock::time_point longFirstToken = longRecord->times.front();
+    const StreamRun& run = measured.value();
+    const Clock::time_point arrival = run.arrival, longFirstToken = *run.longFirstToken;
 
     // An interval overlapping [arrival, first token of the long prompt] counts as during it.
     std::vector<double> before, during;
+    std::vector<std::pair<size_t, size_t>> duringIndices;  // per stream: [first, last) interval
     int64_t afterFirstToken = 0;
-    for (const auto& record : records) {
+    for (const auto& record : run.records) {
+        size_t first = record->times.size(), last = 0;
         for (size_t k = 1; k < record->times.size(); ++k) {
             const Clock::time_point a = record->times[k - 1], b = record->times[k];
-            if (b <= arrival)
+            if (b <= arrival) {
                 before.push_back(milliseconds(b - a));
-            else if (a < longFirstToken)
+            } else if (a < longFirstToken) {
                 during.push_back(milliseconds(b - a));
-            else
+                first = std::min(first, k);
+                last = k + 1;
+            } else {
                 ++afterFirstToken;
+            }
         }
+        duringIndices.emplace_back(first, last);
     }
     if (afterFirstToken == 0) {
         std::cerr << "error: the streams finished before the long prompt's first token; "
                      "raise --gen-tokens\n";
         return 1;
     }
+    // The same streams without the long prompt, over the same token indices: how long those
+    // intervals are anyway (the streams' own contexts grow while a long prompt is spread out).
+    std::vector<double> control;
+    if (o.has("--control")) {
+        const auto alone = runStreams(engine, prompts, genTokens, {});
+        if (!alone) {
+            std::cerr << "error: " << alone.error().message << "\n";
+            return 1;
+        }
+        for (size_t s = 0; s < alone.value().records.size(); ++s) {
+            const auto& times = alone.value().records[s]->times;
+            for (size_t k = duringIndices[s].first; k < duringIndices[s].second; ++k)
+                control.push_back(milliseconds(times[k] - times[k - 1]));
+        }
+    }
     std::printf(
         "{\"threads\":%d,\"isa\":\"%s\",\"streams\":%d,\"gen_tokens\":%d,\"token_budget\":%d,"
         "\"prefill_while_decoding\":%d,\"long_prompt_tokens\":%zu,\"long_prompt_ttft_ms\":%.2f,"
         "\"itl_ms_p50_before\":%.2f,\"itl_ms_p99_before\":%.2f,\"itl_ms_p50_during\":%.2f,"
         "\"itl_ms_p99_during\":%.2f,\"itl_ms_max_during\":%.2f,\"intervals_before\":%zu,"
-        "\"intervals_during\":%zu,\"kv_bytes_per_token\":%lld}\n",
+        "\"intervals_during\":%zu,\"itl_ms_p50_control\":%.2f,\"itl_ms_p99_control\":%.2f,"
+        "\"kv_bytes_per_token\":%lld}\n",
         threads.size(), cpu::isaName(cpu::activeIsa()), streamCount, genTokens,
-        config.scheduler.tokenBudget, config.scheduler.prefillTokensWhileDecoding,
+        config.scheduler.tokenBudget, config.scheduler.prefillCostWhileDecoding,
         longPrompt.value().size(), milliseconds(longFirstToken - arrival), nearestRank(before, 50),
         nearestRank(before, 99), nearestRank(during, 50), nearestRank(during, 99),
-        nearestRank(during, 100), before.size(), during.size(),
-        static_cast<long long>(kvBytesPerToken(loaded.model())));
+        nearestRank(during, 100), before.size(), during.size(), nearestRank(control, 50),
+        nearestRank(control, 99), static_cast<long long>(kvBytesPerToken(loaded.model())));
     return 0;
 }
 

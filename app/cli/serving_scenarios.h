@@ -17,7 +17,8 @@ int runSharedPrefixBench(const Options& options, const runtime::LoadedModel& loa
 
 // --streams short chats decode gen-tokens each; once every stream has 16 tokens, a prompt made of
 // FILE's text arrives. Inter-token latency percentiles of the streams before it and while it is
-// prefilled (until its first token). One JSON line.
+// prefilled (until its first token); with --control also over the same token indices of a rerun
+// without the long prompt (the streams' own contexts grow meanwhile). One JSON line.
 int runInterferenceBench(const Options& options, const runtime::LoadedModel& loaded,
                          int threadCount, int32_t genTokens);
 

@@ -117,12 +117,14 @@ int main(int argc, char** argv) {
         "client-timeout-ms", "Time a client has to send a request's headers, and its body.", "ms");
     const QCommandLineOption threadsOption("threads", "Engine worker threads (default: cores).",
                                            "n");
+    const QCommandLineOption kvOption("kv-cache-mib", "KV cache of each model (default 256).",
+                                      "MiB");
     parser.addOptions({listenOption,    hostOption,        portOption,          dataOption,
                        modelOption,     modelsOption,      certOption,          keyOption,
                        bootstrapOption, allowedHostOption, allowedOriginOption, rpmOption,
                        burstOption,     streamsOption,     quotaOption,         bodyOption,
                        queueOption,     graceOption,       sessionOption,       clientTimeoutOption,
-                       threadsOption});
+                       threadsOption,   kvOption});
     parser.process(app);
 
     QHostAddress address(QHostAddress::LocalHost);
@@ -174,6 +176,7 @@ int main(int argc, char** argv) {
         static_cast<int>(number(clientTimeoutOption, config.http.bodyTimeoutMs));
     parley::serving::RegistryConfig registryConfig;
     registryConfig.threads = static_cast<int>(number(threadsOption, 0));
+    registryConfig.kvBudgetBytes = number(kvOption, registryConfig.kvBudgetBytes >> 20) << 20;
     registryConfig.scheduler.maxWaiting =
         static_cast<int32_t>(number(queueOption, registryConfig.scheduler.maxWaiting));
     if (!numbersOk)

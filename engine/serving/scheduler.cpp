@@ -168,21 +168,48 @@ SchedulerOutput Scheduler::schedule() {
     Plan plan;
     plan.budget = config_.tokenBudget;
     scheduleRunning(plan, true);
-    if (config_.prefillTokensWhileDecoding > 0 && !plan.scheduled.empty())
-        plan.budget = std::min(plan.budget, config_.prefillTokensWhileDecoding);
+    // A step of more decodes costs more, so it hides proportionally more prompt work.
+    const int64_t decodes = int64_t(plan.scheduled.size());
+    plan.promptCapped = decodes > 0;
+    plan.promptCostLeft =
+        promptTokenCost(0) *
+        std::max<int64_t>(config_.prefillCostWhileDecoding, config_.prefillCostPerDecode * decodes);
     scheduleRunning(plan, false);
     // Blocks just ran out for running requests: admitting new ones would only preempt again.
     if (plan.preempted.empty()) {
         scheduleWaiting(plan);
     }
     for (size_t i = 0; i < plan.scheduled.size(); ++i) {
-        out.totalTokens += int32_t(plan.scheduled[i].tokens.size());
+        const int32_t n = int32_t(plan.scheduled[i].tokens.size());
+        out.totalTokens += n;
+        out.decodeTokens += plan.scheduled[i].decodes ? n : 0;
         out.copies.insert(out.copies.end(), plan.copies[i].begin(), plan.copies[i].end());
     }
     out.scheduled = std::move(plan.scheduled);
     out.preempted = std::move(plan.preempted);
     assert(out.totalTokens <= config_.tokenBudget);
     return out;
+}
+
+int64_t Scheduler::promptTokenCost(int32_t position) const {
+    const int64_t a = config_.attentionCostPositions;
+    return a > 0 ? a + position : 1;
+}
+
+int32_t Scheduler::promptChunk(const Plan& plan, int32_t position, int32_t remaining) const {
+    const int32_t n = std::min(remaining, plan.budget);
+    if (!plan.promptCapped || config_.prefillCostWhileDecoding <= 0) {
+        return n;
+    }
+    const int64_t affordable = plan.promptCostLeft / promptTokenCost(position);
+    return int32_t(std::min<int64_t>(n, affordable));
+}
+
+void Scheduler::chargePrompt(Plan& plan, int32_t position, int32_t tokens) const {
+    if (plan.promptCapped) {
+        plan.promptCostLeft -= int64_t(tokens) * promptTokenCost(position);
+    }
+    plan.promptCapped = true;
 }
 
 void Scheduler::scheduleRunning(Plan& plan, bool decoding) {
@@ -194,23 +221,37 @@ void Scheduler::scheduleRunning(Plan& plan, bool decoding) {
         if (r.state != State::Running) {
             continue;  // preempted earlier in this step
         }
-        const int32_t n = std::min(int32_t(r.tokens.size()) - r.computed, plan.budget);
-        tryAllocate(plan, r, n);
+        const int32_t remaining = int32_t(r.tokens.size()) - r.computed;
+        if (decoding) {
+            tryAllocate(plan, r, 1);
+            continue;
+        }
+        const int32_t n = promptChunk(plan, r.computed, remaining);
+        if (n == 0) {
+            return;
+        }
+        if (tryAllocate(plan, r, n)) {
+            chargePrompt(plan, r.computed, n);
+        }
     }
 }
 
 void Scheduler::scheduleWaiting(Plan& plan) {
     while (plan.budget > 0 && int32_t(running_.size()) < config_.maxRunning) {
         const std::optional<RequestId> next = peekWaiting();
-        if (!next) {
-            return;
+        if (!next || promptChunk(plan, 0, 1) == 0) {
+            return;  // nobody waits, or not even one token at position 0 is affordable
         }
         Request& r = requests_.at(*next);
         r.computed = kvCache_.admit(r.id, r.tokens);
-        const int32_t n = std::min(int32_t(r.tokens.size()) - r.computed, plan.budget);
-        std::optional<std::vector<BlockCopy>> copies = kvCache_.allocateSlots(r.id, r.computed, n);
+        const int32_t n = promptChunk(plan, r.computed, int32_t(r.tokens.size()) - r.computed);
+        std::optional<std::vector<BlockCopy>> copies;
+        if (n > 0) {
+            copies = kvCache_.allocateSlots(r.id, r.computed, n);
+        }
         if (!copies) {
-            // Head of line waits for blocks; admitting smaller requests past it would starve it.
+            // Out of prompt cost, or the head of line waits for blocks (admitting smaller
+            // requests past it would starve it).
             kvCache_.free(r.id);
             r.computed = 0;
             return;
@@ -218,6 +259,7 @@ void Scheduler::scheduleWaiting(Plan& plan) {
         popWaiting(r.id);
         r.state = State::Running;
         running_.push_back(r.id);
+        chargePrompt(plan, r.computed, n);
         addToPlan(plan, r, n, std::move(*copies));
     }
 }
@@ -230,6 +272,7 @@ void Scheduler::addToPlan(Plan& plan, const Request& request, int32_t newTokens,
     const auto first = request.tokens.begin() + request.computed;
     chunk.tokens.assign(first, first + newTokens);
     chunk.samples = request.computed + newTokens == int32_t(request.tokens.size());
+    chunk.decodes = newTokens == 1 && request.computed >= request.promptLength;
     // Only this request's own allocation changes its table, so it is final for the step now.
     const auto table = kvCache_.blockTable(request.id);
     const size_t covered = size_t(request.computed + newTokens);

@@ -4,6 +4,12 @@
 //   2. running requests part-way through their prompt, one chunk each from what budget is left;
 //   3. waiting requests, highest priority class first, users taken round-robin within a class,
 //      admitted from the prefix cache and given a first chunk.
+// Prompt chunks are also limited by cost (see SchedulerConfig): while requests decode, a step
+// carries at most max(prefillCostWhileDecoding, prefillCostPerDecode * decodes) worth of prompt
+// tokens, so a long prompt arriving delays every stream's next token by a bounded amount; with
+// nothing decoding the first prompt chunk may take the whole budget and further prompts share
+// that cost cap, so of several prompts arriving together the earliest finishes (and streams its
+// first token) first.
 // There is no prefill or decode phase: a request's computed count catches up with its tokens.
 // When a running request cannot get blocks, the lowest-priority, latest-arrived running request is
 // preempted by recompute: its blocks are released and it waits again with all its tokens so far.
@@ -33,10 +39,24 @@ struct SchedulerConfig {
     int32_t tokenBudget = 512;  // new tokens computed per step, all requests together
     int32_t maxRunning = 64;    // requests holding blocks at once
     int32_t maxWaiting = 64;    // bound of the waiting queue seen by add()
-    // Prompt tokens per step while any request decodes (0: only tokenBudget limits them). A step
-    // costs about its token count, so this bounds how much a long prompt arriving delays every
-    // running stream's next token, at the price of a slower first token for that prompt.
-    int32_t prefillTokensWhileDecoding = 0;
+    // Cost of the prompt tokens of one step while any request decodes, and of the prompt tokens
+    // after the first chunk when none does, in tokens at position 0 (0: only tokenBudget limits
+    // them). A prompt token at position p costs 1 + p / attentionCostPositions: its matmuls plus
+    // its attention over p cached positions. On 2 CPU threads with SmolLM2-135M a prompt token at
+    // position 0 costs about a twentieth of an 8-stream decode step, so a long prompt arriving
+    // adds less than one decode step to theirs (its own first token comes much later: it is
+    // computed a few tokens a step). Several prompts arriving together start in arrival order,
+    // the first whole and the rest 16 tokens a step, which roughly halved the median time to
+    // first token of 8 (parley-cli bench --concurrency 8 --prefill-while-decoding 0 / 16, and
+    // --interfere --step-log for the step costs).
+    int32_t prefillCostWhileDecoding = 16;
+    // With many streams decoding, the prompt cost allowed per decode token when that is more:
+    // their step costs about this many prompt tokens each, so the bound on their delay holds
+    // while a burst of waiting prompts is admitted faster.
+    int32_t prefillCostPerDecode = 2;
+    // Cached positions at which one token's attention costs as much as its matmuls (0: attention
+    // is free). ServingEngine derives it from the model when left at 0.
+    int32_t attentionCostPositions = 0;
 };
 
 struct NewRequest {
@@ -54,6 +74,7 @@ struct ScheduledRequest {
     std::vector<TokenId> tokens;      // the new tokens, at startPosition...
     std::vector<BlockId> blockTable;  // covers [0, startPosition + tokens.size())
     bool samples = false;             // reaches the end of the known tokens: sample one
+    bool decodes = false;             // one token after the previous sample, not a prompt chunk
 };
 
 struct SchedulerOutput {
@@ -62,6 +83,7 @@ struct SchedulerOutput {
     std::vector<RequestId> cancelled;  // removed this step
     std::vector<BlockCopy> copies;     // apply before running the step
     int32_t totalTokens = 0;
+    int32_t decodeTokens = 0;  // of totalTokens, in entries that decode
 };
 
 struct SampledToken {
@@ -127,6 +149,9 @@ class Scheduler {
         std::vector<std::vector<BlockCopy>> copies;  // parallel to scheduled
         std::vector<RequestId> preempted;
         int32_t budget = 0;
+        // Prompt cost left, in units where a token at position p costs promptTokenCost(p).
+        int64_t promptCostLeft = 0;
+        bool promptCapped = false;  // the first uncapped prompt chunk is taken, or a stream decodes
     };
 
     bool fitsInPool(size_t tokens) const;
@@ -136,6 +161,10 @@ class Scheduler {
     void dropCancelled(SchedulerOutput& out);
     std::vector<RequestId> runningInOrder(bool decoding) const;
     void scheduleRunning(Plan& plan, bool decoding);
+    int64_t promptTokenCost(int32_t position) const;
+    // Tokens of a prompt chunk at `position` the plan's budget and prompt cost allow.
+    int32_t promptChunk(const Plan& plan, int32_t position, int32_t remaining) const;
+    void chargePrompt(Plan& plan, int32_t position, int32_t tokens) const;
     void scheduleWaiting(Plan& plan);
     void addToPlan(Plan& plan, const Request& request, int32_t newTokens,
                    std::vector<BlockCopy> copies);

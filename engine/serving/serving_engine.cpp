@@ -19,11 +19,34 @@ StreamEvent textEvent(std::string text) {
     return event;
 }
 
+double millisecondsBetween(std::chrono::steady_clock::time_point from,
+                           std::chrono::steady_clock::time_point to) {
+    return secondsBetween(from, to) * 1000.0;
+}
+
+// Per token, the matmuls of a layer multiply-add each weight once; attention over p cached
+// positions multiply-adds 2 * qDim values per position (scores, then weighted values). The CPU
+// attention kernels reach about a sixth of the quantised matmuls' rate per multiply-add on short
+// prompt chunks over a long context (SmolLM2-135M, 2 threads: 3 to 24 prompt tokens at position
+// 4,000 cost 16-20 ms each against 1.75 ms at position 0), so attention counts six times.
+int32_t attentionCostPositions(const model::Hparams& hp) {
+    constexpr int64_t kAttentionSlowdown = 6;
+    const int64_t weightsPerLayer = 2 * int64_t(hp.nEmbd) * hp.qDim() +
+                                    2 * int64_t(hp.nEmbd) * hp.kvDim() +
+                                    3 * int64_t(hp.nEmbd) * hp.nFf;
+    return int32_t(
+        std::max<int64_t>(1, weightsPerLayer / (2 * int64_t(hp.qDim()) * kAttentionSlowdown)));
+}
+
 // A budget or running limit below one would never schedule anything.
-SchedulerConfig usable(SchedulerConfig config) {
+SchedulerConfig usable(SchedulerConfig config, const model::Hparams& hp) {
     config.tokenBudget = std::max(config.tokenBudget, 1);
     config.maxRunning = std::max(config.maxRunning, 1);
     config.maxWaiting = std::max(config.maxWaiting, 0);
+    config.prefillCostWhileDecoding = std::max(config.prefillCostWhileDecoding, 0);
+    if (config.attentionCostPositions <= 0) {
+        config.attentionCostPositions = attentionCostPositions(hp);
+    }
     return config;
 }
 
@@ -68,7 +91,7 @@ ServingEngine::ServingEngine(const model::Model& model, const tokenizer::Tokeniz
       tokenizer_(tokenizer),
       threads_(threads),
       config_(std::move(config)),
-      schedulerConfig_(usable(config_.scheduler)),
+      schedulerConfig_(usable(config_.scheduler, model.hparams())),
       kvCapacityTokens_(blocksForBudget(model, config_.kvBudgetBytes) * kBlockSize),
       metrics_(config_.modelName),
       kv_(model.makeKvPool(kvCapacityTokens_ / kBlockSize, kBlockSize)),
@@ -231,6 +254,7 @@ void ServingEngine::admit(Submission& submission, std::vector<Outgoing>& out) {
 }
 
 void ServingEngine::step(std::vector<Outgoing>& out) {
+    const Clock::time_point scheduling = Clock::now();
     const SchedulerOutput plan = scheduler_.schedule();
     if (!plan.preempted.empty()) {
         metrics_.addPreemptions(plan.preempted.size());
@@ -242,11 +266,17 @@ void ServingEngine::step(std::vector<Outgoing>& out) {
         kv_.copyBlock(copy.from, copy.to, copy.numSlots);
     }
     const Clock::time_point started = Clock::now();
+    StepRecord record;
+    record.step = steps_;
+    record.decodeTokens = plan.decodeTokens;
+    record.promptTokens = plan.totalTokens - plan.decodeTokens;
     std::vector<model::SequenceStep> batch;
     batch.reserve(plan.scheduled.size());
     for (const ScheduledRequest& chunk : plan.scheduled) {
         batch.push_back({chunk.tokens, chunk.startPosition, chunk.blockTable,
                          chunk.samples ? model::LogitsWanted::Last : model::LogitsWanted::None});
+        record.contextTokens =
+            std::max(record.contextTokens, chunk.startPosition + int32_t(chunk.tokens.size()));
         Active& request = *active_.at(chunk.id);
         if (!request.firstScheduled) {
             request.firstScheduled = started;
@@ -255,6 +285,7 @@ void ServingEngine::step(std::vector<Outgoing>& out) {
     }
     ++steps_;
     const Status status = model_.forward(batch, kv_, threads_, workspace_, forwardOut_);
+    const Clock::time_point forwarded = Clock::now();
     if (!status.ok()) {
         for (const ScheduledRequest& chunk : plan.scheduled) {
             finish(chunk.id, CompletionReason::Error, "forward pass: " + status.error().message,
@@ -284,6 +315,12 @@ void ServingEngine::step(std::vector<Outgoing>& out) {
         if (active_.contains(done.id)) {  // not already stopped by its last token
             finish(done.id, CompletionReason::Length, {}, out);
         }
+    }
+    if (config_.onStep) {
+        record.scheduleMs = millisecondsBetween(scheduling, started);
+        record.forwardMs = millisecondsBetween(started, forwarded);
+        record.sampleMs = millisecondsBetween(forwarded, Clock::now());
+        config_.onStep(record);
     }
 }
 

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,11 +34,24 @@
 
 namespace parley::serving {
 
+// What one engine step did and how long its parts took; for benchmarks and diagnosis.
+struct StepRecord {
+    uint64_t step = 0;
+    int32_t decodeTokens = 0;   // requests that decoded one token
+    int32_t promptTokens = 0;   // prompt (or recomputed) tokens of every chunk together
+    int32_t contextTokens = 0;  // largest startPosition + tokens of an entry: the longest attention
+    double scheduleMs = 0;      // schedule() and block copies
+    double forwardMs = 0;       // Model::forward
+    double sampleMs = 0;        // sampling, onStepDone, detokenization and stop strings
+};
+
 struct ServingConfig {
     int64_t kvBudgetBytes = 256ll << 20;  // KV cache of this model; sets the number of blocks
     SchedulerConfig scheduler;            // a token budget or running limit below 1 counts as 1
     uint64_t modelId = 0;   // prefix-cache key: engines of different models never share KV
     std::string modelName;  // the metrics' model_name label
+    // Called on the engine thread after every step that ran the model; must not block.
+    std::function<void(const StepRecord&)> onStep;
 };
 
 struct ServingRequest {

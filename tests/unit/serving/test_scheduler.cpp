@@ -87,10 +87,14 @@ class TestScheduler : public QObject {
     void cancellationFreesBlocksWithinOneStep();
     void forkedRequestsCopyTheSharedBlockBeforeWriting();
     void finishesAtEos();
+    void promptCostIsCappedWhileStreamsDecode();
+    void promptCostCapGrowsCheaperWithoutAttentionCost();
+    void promptsArrivingTogetherFinishInArrivalOrder();
+    void promptCostCapScalesWithManyDecodes();
 };
 
 void TestScheduler::decodesComeFirstAndPrefillIsChunkedToTheBudget() {
-    Fixture f(64, {.tokenBudget = 32});
+    Fixture f(64, {.tokenBudget = 32, .prefillCostWhileDecoding = 0});
     QCOMPARE(f.scheduler.add(makeRequest(1, "a", 20, 10)), AddResult::Accepted);
     Step s = f.step();
     QCOMPARE(s.error, std::string());
@@ -172,7 +176,7 @@ void TestScheduler::invalidRequestsAreRejected() {
 }
 
 void TestScheduler::sameSystemPromptIsSharedAcrossUsers() {
-    Fixture f(32, {.tokenBudget = 256});
+    Fixture f(32, {.tokenBudget = 256, .prefillCostWhileDecoding = 0});
     NewRequest alice = makeRequest(1, "alice", 0, 2);
     alice.prompt = makePrompt(64 + 3, 1, 64);
     NewRequest bob = makeRequest(2, "bob", 0, 2);
@@ -258,7 +262,7 @@ void TestScheduler::preemptsLowestPriorityAndRecomputesTheSameTokens() {
 }
 
 void TestScheduler::cancellationFreesBlocksWithinOneStep() {
-    Fixture f(16, {.tokenBudget = 64});
+    Fixture f(16, {.tokenBudget = 64, .prefillCostWhileDecoding = 0});
     f.scheduler.add(makeRequest(1, "a", 40, 50));
     f.scheduler.add(makeRequest(2, "b", 20, 50, Priority::Background));
     f.scheduler.add(makeRequest(3, "c", 20, 50, Priority::Background));
@@ -325,6 +329,118 @@ void TestScheduler::finishesAtEos() {
     QCOMPARE(finished[0].reason, FinishReason::Stop);
     QCOMPARE(finished[0].generated, expected);
     QCOMPARE(f.pool.numUsed(), 0);
+}
+
+// With N streams decoding and a long prompt waiting, every step carries the N decode tokens and
+// exactly the prompt tokens the cost cap affords at the chunk's position: cost C tokens at
+// position 0, a token at position p costing 1 + p / A. With nothing decoding the prompt takes the
+// whole budget.
+void TestScheduler::promptCostIsCappedWhileStreamsDecode() {
+    constexpr int32_t kBudget = 256, kCost = 32, kA = 64;
+    constexpr int kStreams = 4;
+    Fixture f(128, {.tokenBudget = kBudget,
+                    .maxRunning = 8,
+                    .prefillCostWhileDecoding = kCost,
+                    .attentionCostPositions = kA});
+    for (RequestId id = 1; id <= kStreams; ++id) {
+        QCOMPARE(f.scheduler.add(makeRequest(id, std::string(1, char('a' + id)), 8, 200)),
+                 AddResult::Accepted);
+    }
+    // Nothing decodes yet: the first prompt takes what it needs, the others share the cap.
+    Step s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 8}, {2, 8}, {3, 8}, {4, 8}}));
+    QCOMPARE(s.output.decodeTokens, 0);
+
+    constexpr int32_t kLongPrompt = 600;
+    QCOMPARE(f.scheduler.add(makeRequest(9, "long", kLongPrompt, 1)), AddResult::Accepted);
+    int32_t position = 0;
+    int steps = 0;
+    while (position < kLongPrompt) {
+        s = f.step();
+        QCOMPARE(s.error, std::string());
+        // The largest n with n * (A + position) <= C * A, at least one token.
+        const int32_t capped = std::max(1, kCost * kA / (kA + position));
+        const int32_t expected = std::min(capped, kLongPrompt - position);
+        QCOMPARE(s.output.decodeTokens, kStreams);
+        QCOMPARE(s.output.totalTokens - s.output.decodeTokens, expected);
+        QCOMPARE(s.output.scheduled.back().id, RequestId(9));
+        QCOMPARE(s.output.scheduled.back().startPosition, position);
+        position += expected;
+        ++steps;
+    }
+    QVERIFY(s.output.scheduled.back().samples);
+    QVERIFY(steps > kLongPrompt / kCost);  // the attention cost made later chunks smaller
+
+    // The streams finish; a long prompt alone gets the whole budget.
+    while (f.scheduler.numRunning() > 0) {
+        s = f.step();
+        QCOMPARE(s.error, std::string());
+    }
+    QCOMPARE(f.scheduler.add(makeRequest(10, "alone", kLongPrompt, 1)), AddResult::Accepted);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{10, kBudget}}));
+    QCOMPARE(s.output.decodeTokens, 0);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{10, kBudget}}));
+}
+
+// Without an attention cost every prompt token costs the same: the cap is C tokens a step.
+void TestScheduler::promptCostCapGrowsCheaperWithoutAttentionCost() {
+    Fixture f(64, {.tokenBudget = 128, .prefillCostWhileDecoding = 24});
+    f.scheduler.add(makeRequest(1, "a", 5, 100));
+    Step s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 5}}));
+    f.scheduler.add(makeRequest(2, "b", 100, 4));
+    for (int32_t position = 0; position < 100; position += 24) {
+        s = f.step();
+        QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, std::min(24, 100 - position)}}));
+        QCOMPARE(s.output.scheduled[1].startPosition, position);
+    }
+}
+
+// Three prompts arrive at once with nothing decoding: the first is computed whole in the first
+// step and the cap limits the rest, so the earlier prompts sample their first token steps before
+// the later ones instead of all together.
+void TestScheduler::promptsArrivingTogetherFinishInArrivalOrder() {
+    Fixture f(64, {.tokenBudget = 256, .prefillCostWhileDecoding = 20});
+    f.scheduler.add(makeRequest(1, "a", 30, 10));
+    f.scheduler.add(makeRequest(2, "b", 30, 10));
+    f.scheduler.add(makeRequest(3, "c", 30, 10));
+    Step s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 30}, {2, 20}}));
+    QVERIFY(s.output.scheduled[0].samples);
+    QVERIFY(!s.output.scheduled[1].samples);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 10}, {3, 10}}));
+    QVERIFY(s.output.scheduled[1].samples);
+    s = f.step();
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 1}, {3, 20}}));
+    QVERIFY(s.output.scheduled[2].samples);
+    QCOMPARE(s.error, std::string());
+}
+
+// Twelve streams decode: the prompt cost of a step is 3 per decode (36) rather than the floor of 8.
+void TestScheduler::promptCostCapScalesWithManyDecodes() {
+    constexpr int kStreams = 12;
+    Fixture f(128, {.tokenBudget = 256,
+                    .maxRunning = 16,
+                    .prefillCostWhileDecoding = 8,
+                    .prefillCostPerDecode = 3});
+    for (int id = 1; id <= kStreams; ++id) {
+        f.scheduler.add(makeRequest(RequestId(id), std::string(1, char('a' + id)), 4, 50));
+    }
+    Step s = f.step();  // the first prompt whole, then 8 tokens of cost: two more prompts
+    QCOMPARE(chunks(s.output), (Chunks{{1, 4}, {2, 4}, {3, 4}}));
+    while (f.scheduler.numWaiting() > 0 || s.output.decodeTokens < kStreams) {
+        s = f.step();
+        QCOMPARE(s.error, std::string());
+        QVERIFY(s.output.totalTokens - s.output.decodeTokens <=
+                std::max(8, 3 * s.output.decodeTokens));
+    }
+    f.scheduler.add(makeRequest(50, "long", 200, 1));
+    s = f.step();
+    QCOMPARE(s.output.decodeTokens, kStreams);
+    QCOMPARE(s.output.totalTokens - s.output.decodeTokens, 3 * kStreams);
 }
 
 QTEST_GUILESS_MAIN(TestScheduler)

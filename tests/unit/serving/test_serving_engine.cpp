@@ -1,10 +1,11 @@
 // The serving engine on the real SmolLM2: concurrent greedy streams equal each request run alone,
 // stop strings, cancellation mid-stream frees the blocks within one step, a consumer that never
-// reads does not stall others, a full queue answers Overloaded at once, metrics follow, and
-// shutting down finishes every open stream.
+// reads does not stall others, a full queue answers Overloaded at once, metrics follow, every
+// step's record reaches the onStep callback, and shutting down finishes every open stream.
 #include "serving/serving_engine.h"
 
 #include <QtTest>
+#include <mutex>
 
 #include "inference/catalog/model_catalog.h"
 #include "inference/runtime/loaded_model.h"
@@ -174,6 +175,43 @@ class TestServingEngine : public QObject {
         QCOMPARE(second.metrics().prefixCacheHits, int64_t(0));
         QVERIFY(first->metrics().prefixCacheHits > 0);
         QVERIFY(second.kvCapacityTokens() < first->kvCapacityTokens());
+    }
+
+    // Every step that runs the model reports what it computed: the prompt in the first step, then
+    // one decode token per step until the answer is complete.
+    void everyStepIsReported() {
+        std::mutex mutex;
+        std::vector<serving::StepRecord> records;
+        serving::ServingConfig config;
+        config.kvBudgetBytes = 24ll << 20;
+        config.modelName = "SmolLM2";
+        config.onStep = [&](const serving::StepRecord& r) {
+            const std::lock_guard lock(mutex);
+            records.push_back(r);
+        };
+        serving::ServingEngine engine(loaded_->model(), loaded_->tokenizer(), *threads_, config);
+        constexpr int32_t kTokens = 5;
+        TokenStream stream;
+        serving::ServingRequest request = greedy("Say hello.", kTokens, stream);
+        request.ignoreEndOfGeneration = true;
+        const auto promptTokens = int32_t(request.prompt.size());
+        QCOMPARE(engine.submit(std::move(request)).status, SubmitStatus::Accepted);
+        const Collected c = readAll(stream);
+        QVERIFY(c.finish.has_value());
+        QCOMPARE(c.finish->usage.completionTokens, kTokens);
+
+        const std::lock_guard lock(mutex);
+        QCOMPARE(records.size(), size_t(kTokens));
+        QCOMPARE(records[0].promptTokens, promptTokens);
+        QCOMPARE(records[0].decodeTokens, 0);
+        QCOMPARE(records[0].contextTokens, promptTokens);
+        for (size_t i = 1; i < records.size(); ++i) {
+            QCOMPARE(records[i].step, records[i - 1].step + 1);
+            QCOMPARE(records[i].promptTokens, 0);
+            QCOMPARE(records[i].decodeTokens, 1);
+            QCOMPARE(records[i].contextTokens, promptTokens + int32_t(i));
+            QVERIFY(records[i].forwardMs > 0);
+        }
     }
 
     void stopStringEndsTheStream() {
