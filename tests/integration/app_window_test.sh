@@ -12,14 +12,8 @@ export PARLEY_MODELS_DIR="${PARLEY_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/sha
 profile=$(mktemp -d)
 export XDG_DATA_HOME="$profile/data" XDG_CONFIG_HOME="$profile/config"
 
-display=""
-for n in $(seq 90 140); do
-    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then display=":$n"; break; fi
-done
-[ -n "$display" ] || { echo "no free X display number"; exit 1; }
-
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
+source "$(dirname "$0")/xvfb_display.sh"
+start_xvfb 90 140
 app_pid=""
 cleanup() {
     [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
@@ -28,7 +22,6 @@ cleanup() {
     rm -rf "$profile"
 }
 trap cleanup EXIT
-for _ in $(seq 50); do xwininfo -display "$display" -root >/dev/null 2>&1 && break; sleep 0.1; done
 
 DISPLAY="$display" QT_QPA_PLATFORM=xcb "$app" >"$shots/app.log" 2>&1 &
 app_pid=$!

@@ -21,14 +21,9 @@ profile=$(mktemp -d)
 export XDG_DATA_HOME="$profile/data" XDG_CONFIG_HOME="$profile/config"
 "$build/bin/parley-bench-seed-thread" 2000 >/dev/null
 
-display=""
-for n in $(seq 191 240); do
-    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then display=":$n"; break; fi
-done
-[ -n "$display" ] || { echo "no free X display number"; exit 1; }
+source "$here/../../integration/xvfb_display.sh"
+start_xvfb 191 240
 export DISPLAY="$display" QT_QPA_PLATFORM=xcb
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
 app=""
 cleanup() {
     [ -n "$app" ] && kill "$app" 2>/dev/null || true
@@ -37,7 +32,6 @@ cleanup() {
     rm -rf "$profile"
 }
 trap cleanup EXIT
-for _ in $(seq 50); do xwininfo -root >/dev/null 2>&1 && break; sleep 0.1; done
 
 # Screenshots need ImageMagick's `import`; without it the numbers are still measured.
 screenshot() { if command -v import >/dev/null; then import -window root "$1"; fi; }
