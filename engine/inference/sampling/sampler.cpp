@@ -48,48 +48,55 @@ TokenId Sampler::sample(std::span<float> logits, std::span<const TokenId> recent
         return 0;
     auto byLogit = [](const Candidate& a, const Candidate& b) { return a.logit > b.logit; };
 
-    // top-k: keep the k largest, sorted.
-    std::size_t keep = candidates_.size();
-    if (params_.topK > 0 && std::size_t(params_.topK) < keep)
-        keep = std::size_t(params_.topK);
-    std::partial_sort(candidates_.begin(), candidates_.begin() + keep, candidates_.end(), byLogit);
-    candidates_.resize(keep);
+    // Nothing below sorts more of the vocabulary than the truncation needs: a full sort of 50k
+    // candidates per token is milliseconds, per stream, on the engine thread.
+    if (params_.topK > 0 && std::size_t(params_.topK) < candidates_.size()) {
+        std::nth_element(candidates_.begin(), candidates_.begin() + params_.topK, candidates_.end(),
+                         byLogit);
+        candidates_.resize(std::size_t(params_.topK));
+    }
+    const float maxLogit =
+        std::max_element(candidates_.begin(), candidates_.end(), [](const auto& a, const auto& b) {
+            return a.logit < b.logit;
+        })->logit;
 
-    // Probabilities of the untempered logits, as llama.cpp's truncation samplers see them.
-    auto softmax = [&] {
-        probs_.resize(candidates_.size());
-        const float maxLogit = candidates_.front().logit;
-        double sum = 0.0;
-        for (std::size_t i = 0; i < candidates_.size(); ++i) {
-            probs_[i] = std::exp(candidates_[i].logit - maxLogit);
-            sum += probs_[i];
-        }
-        for (auto& p : probs_)
-            p = float(p / sum);
-    };
-
+    // top-p over the probabilities of the untempered logits, as llama.cpp's truncation samplers
+    // see them: sorts a growing head until it holds the mass.
     if (params_.topP < 1.0f) {
-        softmax();
+        double total = 0.0;
+        for (const auto& c : candidates_)
+            total += std::exp(double(c.logit - maxLogit));
         double cumulative = 0.0;
-        std::size_t n = 0;
-        while (n < candidates_.size()) {
-            cumulative += probs_[n++];
-            if (cumulative >= params_.topP)
-                break;
+        std::size_t kept = 0;
+        std::size_t sorted = 0;
+        bool reached = false;
+        while (!reached && kept < candidates_.size()) {
+            const std::size_t head =
+                std::min(candidates_.size(), std::max<std::size_t>(64, sorted * 4));
+            std::partial_sort(candidates_.begin() + std::ptrdiff_t(sorted),
+                              candidates_.begin() + std::ptrdiff_t(head), candidates_.end(),
+                              byLogit);
+            sorted = head;
+            while (kept < sorted && !reached) {
+                cumulative += std::exp(double(candidates_[kept++].logit - maxLogit)) / total;
+                reached = cumulative >= params_.topP;
+            }
         }
-        candidates_.resize(std::max<std::size_t>(n, 1));
+        candidates_.resize(std::max<std::size_t>(kept, 1));
     }
     if (params_.minP > 0.0f) {
-        const float threshold = candidates_.front().logit + std::log(params_.minP);
-        std::size_t n = 1;
-        while (n < candidates_.size() && candidates_[n].logit >= threshold)
-            ++n;
-        candidates_.resize(n);
+        const float threshold = maxLogit + std::log(std::min(params_.minP, 1.0f));
+        std::erase_if(candidates_, [threshold](const Candidate& c) { return c.logit < threshold; });
     }
 
-    for (auto& c : candidates_)
-        c.logit /= params_.temperature;
-    softmax();
+    probs_.resize(candidates_.size());
+    double sum = 0.0;
+    for (std::size_t i = 0; i < candidates_.size(); ++i) {
+        probs_[i] = std::exp((candidates_[i].logit - maxLogit) / params_.temperature);
+        sum += probs_[i];
+    }
+    for (auto& p : probs_)
+        p = float(p / sum);
     std::discrete_distribution<std::size_t> draw(probs_.begin(), probs_.end());
     return candidates_[draw(rng_)].id;
 }

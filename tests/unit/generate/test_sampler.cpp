@@ -1,8 +1,11 @@
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <unordered_set>
+#include <vector>
 
 #include "inference/sampling/sampler.h"
 
@@ -156,6 +159,45 @@ class TestSampler : public QObject {
         h = histogram(p, 4000);
         QCOMPARE(int(h.size()), 3);
         QVERIFY(h.count(2));
+    }
+
+    // A vocabulary the size of a real one, whose top-p head is far longer than the first sorted
+    // window: the kept set must be exactly the reference's (sort everything, add up).
+    void topPOverALargeVocabularyKeepsExactlyTheHead() {
+        constexpr int kVocab = 50000;
+        std::vector<float> base(kVocab);
+        for (int i = 0; i < kVocab; ++i)
+            base[i] = -0.001f * float((i * 7919) % kVocab);  // shuffled, slowly falling
+        std::vector<int> order(kVocab);
+        for (int i = 0; i < kVocab; ++i)
+            order[i] = i;
+        std::sort(order.begin(), order.end(), [&](int a, int b) { return base[a] > base[b]; });
+        double total = 0;
+        for (float x : base)
+            total += std::exp(double(x));
+        double cumulative = 0;
+        std::size_t head = 0;
+        while (cumulative < 0.5)
+            cumulative += std::exp(double(base[order[head++]])) / total;
+        QVERIFY(head > 500);  // the case the growing sorted window exists for
+        const std::unordered_set<int> kept(order.begin(), order.begin() + std::ptrdiff_t(head));
+
+        SamplingParams p;
+        p.temperature = 1.0f;
+        p.topK = 0;
+        p.topP = 0.5f;
+        p.minP = 0.0f;
+        p.seed = 11;
+        Sampler s(p);
+        std::unordered_set<int> seen;
+        for (int i = 0; i < 3000; ++i) {
+            auto l = base;
+            const int token = s.sample(l, {});
+            QVERIFY2(kept.count(token),
+                     qPrintable(QString("token %1 is outside the head").arg(token)));
+            seen.insert(token);
+        }
+        QVERIFY(seen.size() > head / 2);  // drawn from all of the head, not a shorter prefix
     }
 };
 
