@@ -5,23 +5,15 @@
 
 #include <cmath>
 #include <limits>
-#include <random>
 
 #include "inference/ops/ordered_sums.h"
 #include "inference/ops/polynomial_exp.h"
+#include "support/random_vector.h"
 
 using namespace parley;
+using test_support::randomVector;
 
 namespace {
-
-std::vector<float> randomVector(std::size_t n, unsigned seed, float scale = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> d(0.0f, scale);
-    std::vector<float> v(n);
-    for (auto& x : v)
-        x = d(rng);
-    return v;
-}
 
 // The documented order, element by element: fused chains per lane, then pairwise halving.
 float laneOrderDot(const float* a, const float* b, int64_t n, int lanes) {

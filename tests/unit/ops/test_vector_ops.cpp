@@ -2,25 +2,13 @@
 #include <QtTest>
 
 #include <cmath>
-#include <random>
 
 #include "inference/ops/vector_ops.h"
 #include "inference/quant/dequantize.h"
+#include "support/random_vector.h"
 
 using namespace parley;
-
-namespace {
-
-std::vector<float> randomVector(std::size_t n, unsigned seed, float scale = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> d(0.0f, scale);
-    std::vector<float> v(n);
-    for (auto& x : v)
-        x = d(rng);
-    return v;
-}
-
-}  // namespace
+using test_support::randomVector;
 
 class TestVectorOps : public QObject {
     Q_OBJECT
