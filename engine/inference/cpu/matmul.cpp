@@ -92,65 +92,133 @@ KQuantOrder kQuantOrder(int64_t index, int64_t count) {
     return {index < count - count % 4, count >= 8};
 }
 
-void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
-            const KQuantOrder* orders) {
-    if (nTokens <= 0 || w.rows <= 0)
-        return;
-    const quant::TypeTraits& traits = quant::typeTraits(w.type);
-    const detail::RowRangeKernel kernel = kernelFor(activeIsa(), w.type);
-    if (kernel == nullptr || !traits.computeSupported || w.cols % traits.blockElements != 0) {
-        // The loader refuses such tensors; NaN makes a caller that skipped the check fail loudly.
-        std::fill(y, y + nTokens * w.rows, std::numeric_limits<float>::quiet_NaN());
-        return;
-    }
+namespace {
 
-    detail::MatmulJob job;
-    job.weights = static_cast<const uint8_t*>(w.data);
-    job.weightRowBytes = w.rowBytes;
-    job.cols = w.cols;
-    job.tokens = nTokens;
-    job.y = y;
-    job.outputStride = w.rows;
-    job.orders = orders;
-
-    // Reused across calls: the decode loop would otherwise allocate on every matmul.
-    thread_local std::vector<uint8_t> quantized;
-    const ActivationFormat format = detail::activationFormat(w.type);
+// Activations in the format the weight type pairs with: x itself for float weights, else rows
+// quantised once into `buffer` (by the pool when there are several tokens).
+void prepareActivations(quant::GgmlType type, int64_t cols, const float* x, int64_t nTokens,
+                        ThreadPool& pool, std::vector<uint8_t>& buffer, detail::MatmulJob& job) {
+    const ActivationFormat format = detail::activationFormat(type);
     if (format == ActivationFormat::F32) {
         job.activations = reinterpret_cast<const uint8_t*>(x);
-        job.activationRowBytes = static_cast<std::size_t>(w.cols) * sizeof(float);
-    } else {
-        const bool small = format == ActivationFormat::Block32;
-        const std::size_t blockBytes =
-            small ? sizeof(detail::Q8Block32) : sizeof(detail::Q8Block256);
-        const int64_t blocks = w.cols / (small ? detail::kBlock : detail::kSuperBlock);
-        job.activationRowBytes = static_cast<std::size_t>(blocks) * blockBytes;
-        quantized.resize(job.activationRowBytes * static_cast<std::size_t>(nTokens));
-        uint8_t* base = quantized.data();
-        const std::size_t rowBytes = job.activationRowBytes;
-        const int64_t cols = w.cols;
-        const bool sumAsF16 = detail::pairsWithQ8_1(w.type);
-        auto quantizeTokens = [&](int64_t begin, int64_t end, int) {
-            for (int64_t t = begin; t < end; ++t) {
-                uint8_t* dst = base + static_cast<std::size_t>(t) * rowBytes;
-                if (small)
-                    detail::quantizeRowQ8Block32(x + t * cols, cols, sumAsF16,
-                                                 reinterpret_cast<detail::Q8Block32*>(dst));
-                else
-                    detail::quantizeRowQ8Block256(x + t * cols, cols,
-                                                  reinterpret_cast<detail::Q8Block256*>(dst));
-            }
-        };
-        if (nTokens > 1)
-            pool.parallelFor(nTokens, quantizeTokens);
-        else
-            quantizeTokens(0, 1, 0);
-        job.activations = base;
+        job.activationRowBytes = static_cast<std::size_t>(cols) * sizeof(float);
+        return;
+    }
+    const bool small = format == ActivationFormat::Block32;
+    const std::size_t blockBytes = small ? sizeof(detail::Q8Block32) : sizeof(detail::Q8Block256);
+    const int64_t blocks = cols / (small ? detail::kBlock : detail::kSuperBlock);
+    job.activationRowBytes = static_cast<std::size_t>(blocks) * blockBytes;
+    buffer.resize(job.activationRowBytes * static_cast<std::size_t>(nTokens));
+    uint8_t* base = buffer.data();
+    const std::size_t rowBytes = job.activationRowBytes;
+    const bool sumAsF16 = detail::pairsWithQ8_1(type);
+    auto quantizeTokens = [&](int64_t begin, int64_t end, int) {
+        for (int64_t t = begin; t < end; ++t) {
+            uint8_t* dst = base + static_cast<std::size_t>(t) * rowBytes;
+            if (small)
+                detail::quantizeRowQ8Block32(x + t * cols, cols, sumAsF16,
+                                             reinterpret_cast<detail::Q8Block32*>(dst));
+            else
+                detail::quantizeRowQ8Block256(x + t * cols, cols,
+                                              reinterpret_cast<detail::Q8Block256*>(dst));
+        }
+    };
+    if (nTokens > 1)
+        pool.parallelFor(nTokens, quantizeTokens);
+    else
+        quantizeTokens(0, 1, 0);
+    job.activations = base;
+}
+
+// Whether two weight types read the same quantised activations.
+bool shareActivations(quant::GgmlType a, quant::GgmlType b) {
+    return detail::activationFormat(a) == detail::activationFormat(b) &&
+           detail::pairsWithQ8_1(a) == detail::pairsWithQ8_1(b);
+}
+
+bool computable(const WeightMatrix& w, detail::RowRangeKernel kernel) {
+    const quant::TypeTraits& traits = quant::typeTraits(w.type);
+    return kernel != nullptr && traits.computeSupported && w.cols % traits.blockElements == 0;
+}
+
+}  // namespace
+
+void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
+            const KQuantOrder* orders) {
+    const MatmulTarget target{&w, y};
+    matmul(std::span(&target, 1), x, nTokens, pool, orders);
+}
+
+void matmul(std::span<const MatmulTarget> targets, const float* x, int64_t nTokens,
+            ThreadPool& pool, const KQuantOrder* orders) {
+    if (nTokens <= 0 || targets.empty())
+        return;
+    // Targets whose types read other activations than the first's go on their own.
+    const WeightMatrix& first = *targets.front().weights;
+    for (std::size_t i = 1; i < targets.size(); ++i) {
+        const WeightMatrix& w = *targets[i].weights;
+        if (w.cols != first.cols || !shareActivations(w.type, first.type)) {
+            matmul(targets.first(i), x, nTokens, pool, orders);
+            matmul(targets.subspan(i), x, nTokens, pool, orders);
+            return;
+        }
     }
 
-    const int64_t pieces = (w.rows + kRowGrain - 1) / kRowGrain;
-    pool.parallelFor(pieces, [&](int64_t begin, int64_t end, int) {
-        kernel(job, begin * kRowGrain, std::min(w.rows, end * kRowGrain));
+    constexpr std::size_t kMaxTargets = 4;
+    if (targets.size() > kMaxTargets) {
+        matmul(targets.first(kMaxTargets), x, nTokens, pool, orders);
+        matmul(targets.subspan(kMaxTargets), x, nTokens, pool, orders);
+        return;
+    }
+    const Isa isa = activeIsa();
+    detail::MatmulJob jobs[kMaxTargets];
+    detail::RowRangeKernel kernels[kMaxTargets];
+    int64_t firstPiece[kMaxTargets + 1] = {0};
+    // Reused across calls: the decode loop would otherwise allocate on every matmul.
+    thread_local std::vector<uint8_t> quantized;
+    detail::MatmulJob shared;
+    shared.cols = first.cols;
+    shared.tokens = nTokens;
+    shared.orders = orders;
+    prepareActivations(first.type, first.cols, x, nTokens, pool, quantized, shared);
+    std::size_t n = 0;
+    for (const MatmulTarget& target : targets) {
+        const WeightMatrix& w = *target.weights;
+        const detail::RowRangeKernel kernel = kernelFor(isa, w.type);
+        if (!computable(w, kernel)) {
+            // The loader refuses such tensors; NaN makes a caller that skipped the check fail
+            // loudly.
+            std::fill(target.y, target.y + nTokens * w.rows,
+                      std::numeric_limits<float>::quiet_NaN());
+            continue;
+        }
+        if (w.rows <= 0)
+            continue;
+        detail::MatmulJob& job = jobs[n];
+        job = shared;
+        job.weights = static_cast<const uint8_t*>(w.data);
+        job.weightRowBytes = w.rowBytes;
+        job.y = target.y;
+        job.outputStride = w.rows;
+        kernels[n] = kernel;
+        firstPiece[n + 1] = firstPiece[n] + (w.rows + kRowGrain - 1) / kRowGrain;
+        ++n;
+    }
+    if (n == 0)
+        return;
+
+    // One pool dispatch over the row pieces of every target: their rows are independent, and on
+    // a decode step the wake-up and join of each dispatch cost as much as a small matrix.
+    pool.parallelFor(firstPiece[n], [&](int64_t begin, int64_t end, int) {
+        for (std::size_t i = 0; i < n && begin < end; ++i) {
+            const int64_t from = std::max(begin, firstPiece[i]);
+            const int64_t to = std::min(end, firstPiece[i + 1]);
+            if (from >= to)
+                continue;
+            const int64_t rows = jobs[i].outputStride;
+            const int64_t base = firstPiece[i];
+            kernels[i](jobs[i], (from - base) * kRowGrain, std::min(rows, (to - base) * kRowGrain));
+        }
     });
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "inference/cpu/thread_pool.h"
 #include "inference/quant/ggml_type.h"
@@ -19,6 +20,9 @@ struct WeightMatrix {
     int64_t cols = 0;
     int64_t rows = 0;
     std::size_t rowBytes = 0;
+    // The same rows in the 16-row interleaved layout (interleaved_weights.h), made at load for
+    // the AVX-512 VNNI kernels, or null. When set, matmul and getRow read it instead of data.
+    const void* interleaved = nullptr;
 };
 
 enum class Isa { Scalar, Avx2, Avx512Vnni };
@@ -44,6 +48,18 @@ KQuantOrder kQuantOrder(int64_t index, int64_t count);
 // alone, so a token's result does not depend on the others.
 void matmul(const WeightMatrix& w, const float* x, int64_t nTokens, float* y, ThreadPool& pool,
             const KQuantOrder* orders = nullptr);
+
+// One product of a multi-weight matmul: y = w x.
+struct MatmulTarget {
+    const WeightMatrix* weights = nullptr;
+    float* y = nullptr;
+};
+
+// The products of several weights with the same activations (q, k and v; gate and up): the
+// activations are quantised once and every weight's rows go to the pool in one dispatch. Same
+// results as one matmul per target.
+void matmul(std::span<const MatmulTarget> targets, const float* x, int64_t nTokens,
+            ThreadPool& pool, const KQuantOrder* orders = nullptr);
 
 // Decodes row `row` of w into `out` (w.cols floats): embedding look-ups.
 void getRow(const WeightMatrix& w, int64_t row, float* out);

@@ -126,9 +126,9 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
             ops::rmsNorm(&ws.x[t * E], L.attnNorm.data(), E, hp_.rmsEps, &ws.xn[t * E]);
         }
         const cpu::KQuantOrder* orders = ws.kQuantOrders.data();
-        cpu::matmul(L.wq, ws.xn.data(), T, ws.q.data(), pool, orders);
-        cpu::matmul(L.wk, ws.xn.data(), T, ws.k.data(), pool, orders);
-        cpu::matmul(L.wv, ws.xn.data(), T, ws.v.data(), pool, orders);
+        const cpu::MatmulTarget qkv[] = {
+            {&L.wq, ws.q.data()}, {&L.wk, ws.k.data()}, {&L.wv, ws.v.data()}};
+        cpu::matmul(qkv, ws.xn.data(), T, pool, orders);
 
         const float thetaScale = hp_.layerIsSwa[il] ? ropeThetaScaleSwa_ : ropeThetaScale_;
         for (int64_t t = 0; t < T; ++t) {
@@ -172,8 +172,8 @@ Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::Thre
             ops::rmsNorm(&ws.x[t * E], L.ffnNorm.data(), E, hp_.rmsEps, &ws.xn[t * E]);
         }
 
-        cpu::matmul(L.ffnGate, ws.xn.data(), T, ws.gate.data(), pool, orders);
-        cpu::matmul(L.ffnUp, ws.xn.data(), T, ws.up.data(), pool, orders);
+        const cpu::MatmulTarget gateUp[] = {{&L.ffnGate, ws.gate.data()}, {&L.ffnUp, ws.up.data()}};
+        cpu::matmul(gateUp, ws.xn.data(), T, pool, orders);
         ops::gatedActivation(ws.gate.data(), ws.up.data(), T * hp_.nFf, hp_.arch.activation);
         cpu::matmul(L.ffnDown, ws.gate.data(), T, ws.proj.data(), pool, orders);
         for (int64_t t = 0; t < T; ++t) {
