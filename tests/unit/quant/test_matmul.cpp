@@ -289,6 +289,41 @@ class TestMatmul : public QObject {
         }
     }
 
+    // Several weights multiplied with the same activations in one call give, bit for bit, what
+    // one call per weight gives, also when their types need different activations (Q4_1 pairs
+    // with Q8_1 sums, Q8_0 does not; Q6_K reads Q8_K) and for row counts not in 16s.
+    void sharedActivationTargetsEqualSeparateCalls() {
+        struct Shape {
+            GgmlType type;
+            int64_t rows;
+        };
+        const Shape shapes[] = {{GgmlType::Q4_1, 45}, {GgmlType::Q4_1, 16}, {GgmlType::Q8_0, 33},
+                                {GgmlType::Q6_K, 20}, {GgmlType::Q4_1, 7},  {GgmlType::F16, 5}};
+        constexpr int64_t cols = 768;
+        std::mt19937 rng(77);
+        ThreadPool pool(2);
+        std::vector<RandomMatrix> matrices;
+        for (const Shape& s : shapes)
+            matrices.push_back(randomMatrix(s.type, s.rows, cols, rng));
+        for (int64_t tokens : {1, 3, 8}) {
+            const std::vector<float> x = randomActivations(cols * tokens, rng);
+            std::vector<std::vector<float>> together(matrices.size());
+            std::vector<parley::cpu::MatmulTarget> targets;
+            for (size_t i = 0; i < matrices.size(); ++i) {
+                together[i].assign(static_cast<size_t>(matrices[i].w.rows * tokens), NAN);
+                targets.push_back({&matrices[i].w, together[i].data()});
+            }
+            parley::cpu::matmul(targets, x.data(), tokens, pool);
+            for (size_t i = 0; i < matrices.size(); ++i) {
+                std::vector<float> alone(together[i].size(), NAN);
+                parley::cpu::matmul(matrices[i].w, x.data(), tokens, alone.data(), pool);
+                QVERIFY2(std::memcmp(alone.data(), together[i].data(),
+                                     alone.size() * sizeof(float)) == 0,
+                         qPrintable(QStringLiteral("target %1, %2 tokens").arg(i).arg(tokens)));
+            }
+        }
+    }
+
     // llama.cpp's K-quant orders by the number of tokens multiplied together (matmul.h).
     void kQuantOrderFollowsTheBatchSize() {
         using parley::cpu::kQuantOrder;
