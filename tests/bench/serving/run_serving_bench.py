@@ -21,11 +21,16 @@ alternating the servers, against a second llama-server with slots long enough fo
   before it and while it is prefilled (until its first token), and over the same tokens of a
   rerun of the streams without it (the control: their own contexts grow while Parley spreads the
   prompt over many steps; --no-control skips it).
+- chats: the same long prompt arriving while 8 chat clients keep the server busy with the load
+  of the concurrency scenario (short prompts, 128 tokens each), each sending its next request as
+  soon as the last one ends, so the streams' contexts stay short and the load is steady.
+  Inter-token latency p50/p99 within the requests over the --chats-before-s seconds before the
+  prompt arrives and while it is prefilled.
 `--engine-scenarios` adds the same scenarios through `parley-cli bench --shared-prefix FILE` /
 `--interfere FILE` (no HTTP).
 
 Usage: tests/bench/serving/run_serving_bench.py [--levels 1,4,8,16] [--threads 2]
-           [--scenarios concurrency,prefix,interfere] [--rounds 1] [--parley-cli PATH]
+           [--scenarios concurrency,prefix,interfere,chats] [--rounds 1] [--parley-cli PATH]
            [--parley-server PATH] [--interfere-gen-tokens 2200] [--no-control] [--engine-scenarios]
            [--prefill-while-decoding COST] [MODEL.gguf]
 """
@@ -279,6 +284,57 @@ def server_interfere(server: Endpoint, gen_tokens: int, control: bool) -> dict:
     return result
 
 
+def chat_client(server: Endpoint, client: int, stop: threading.Event, requests: list) -> None:
+    """Sends short chat requests of GEN_TOKENS tokens back to back until `stop` is set; appends
+    each request's chunk times to `requests`."""
+    k = 0
+    while not stop.is_set():
+        times: list = []
+        timed_chat(server, [{"role": "user", "content": prompt(client + k * INTERFERE_STREAMS)}],
+                   GEN_TOKENS, times, extra=server.uncached)
+        requests.append(times)
+        k += 1
+
+
+def server_chats(server: Endpoint, before_s: float) -> dict:
+    requests: list = []
+    stop = threading.Event()
+    clients = [threading.Thread(target=chat_client, args=(server, i, stop, requests))
+               for i in range(INTERFERE_STREAMS)]
+    start = time.perf_counter()
+    for t in clients:
+        t.start()
+    # The first requests arrive together; the window starts once their prompts are done.
+    time.sleep(2.0 + before_s)
+    arrival = time.perf_counter()
+    long_times: list = []
+    timed_chat(server, [{"role": "user", "content": document(LONG_FACTS) + SUMMARY_QUESTION}], 1,
+               long_times, extra=server.uncached)
+    stop.set()
+    for t in clients:
+        t.join()
+    if not long_times:
+        sys.exit(f"the long prompt on port {server.port} produced no token")
+    long_first = long_times[0]
+    before, during = [], []
+    for times in requests:
+        for a, b in zip(times, times[1:]):
+            if a >= start + 2.0 and b <= arrival:
+                before.append((b - a) * 1000)
+            elif b > arrival and a < long_first:
+                during.append((b - a) * 1000)
+    if not before or not during:
+        sys.exit(f"no inter-token interval before or during the long prompt on port {server.port}")
+    return {"long_prompt_ttft_ms": (long_first - arrival) * 1000,
+            "itl_ms_p50_before": nearest_rank(before, 50),
+            "itl_ms_p99_before": nearest_rank(before, 99),
+            "itl_ms_p50_during": nearest_rank(during, 50),
+            "itl_ms_p99_during": nearest_rank(during, 99),
+            "itl_ms_max_during": nearest_rank(during, 100),
+            "intervals_before": len(before), "intervals_during": len(during),
+            "requests_finished": len(requests)}
+
+
 def parley_json(cli: Path, args: list) -> dict:
     out = subprocess.run([str(cli), "bench", *args], capture_output=True, text=True,
                          check=True).stdout
@@ -361,6 +417,8 @@ def main() -> int:
     parser.add_argument("--interfere-gen-tokens", type=int, default=2200)
     parser.add_argument("--no-control", dest="control", action="store_false",
                         help="interfere: skip the rerun of the streams without the long prompt")
+    parser.add_argument("--chats-before-s", type=float, default=20.0,
+                        help="chats: seconds of steady load measured before the long prompt")
     parser.add_argument("--engine-scenarios", action="store_true")
     parser.add_argument("--prefill-while-decoding", type=int, default=None,
                         help="parley-cli rows only: prompt cost per step while streams decode")
@@ -380,7 +438,7 @@ def main() -> int:
                    .stdout.strip().splitlines()[-1])
     if "concurrency" in scenarios:
         run_concurrency(bin_dir, args, levels)
-    if "prefix" in scenarios or "interfere" in scenarios:
+    if "prefix" in scenarios or "interfere" in scenarios or "chats" in scenarios:
         run_scenarios(bin_dir, args, scenarios)
     return 0
 
@@ -454,6 +512,18 @@ def run_scenarios(bin_dir: Path, args, scenarios: list) -> None:
                         row["engine_p99_during_over_before"] = (
                             engine["itl_ms_p99_during"] / engine["itl_ms_p99_before"])
                     print(json.dumps(row))
+                if "chats" in scenarios:
+                    with args.start_parley() as parley:
+                        timed_chat(parley, [{"role": "user", "content": "Warm up."}], 4)
+                        ours = server_chats(parley, args.chats_before_s)
+                    theirs = server_chats(llama, args.chats_before_s)
+                    print(json.dumps({
+                        "round": round_index + 1, "scenario": "chats", "parley_server": ours,
+                        "llama_server": theirs,
+                        "parley_p99_during_over_before":
+                            ours["itl_ms_p99_during"] / ours["itl_ms_p99_before"],
+                        "llama_p99_during_over_before":
+                            theirs["itl_ms_p99_during"] / theirs["itl_ms_p99_before"]}))
                 sys.stdout.flush()
             print(f"load after {os.getloadavg()[0]:.2f}")
         finally:
