@@ -7,12 +7,17 @@ KvCacheManager::KvCacheManager(BlockPool& pool, PrefixCache& prefixCache)
 
 int32_t KvCacheManager::admit(RequestId request, std::span<const TokenId> tokens) {
     Table& table = tables_[request];
-    const int32_t maxBlocks = (int32_t(tokens.size()) - 1) / kBlockSize;
-    table.blocks = prefixCache_.lookup(tokens, maxBlocks);
-    for (BlockId id : table.blocks) {
-        table.hashes.push_back(*pool_.hash(id));
+    PrefixCache::Hit hit = prefixCache_.lookup(tokens, int32_t(tokens.size()) - 1);
+    table.blocks = std::move(hit.blocks);
+    for (int32_t i = 0; i < hit.tokens / kBlockSize; ++i) {
+        table.hashes.push_back(*pool_.hash(table.blocks[size_t(i)]));
     }
-    return int32_t(table.blocks.size()) * kBlockSize;
+    return hit.tokens;
+}
+
+bool KvCacheManager::mustCopyBeforeWriting(BlockId id) const {
+    // Another table holds it, or it is cached content (a block reused for its first tokens).
+    return pool_.refCount(id) > 1 || pool_.hash(id).has_value();
 }
 
 std::optional<std::vector<BlockCopy>> KvCacheManager::allocateSlots(RequestId request,
@@ -27,7 +32,7 @@ std::optional<std::vector<BlockCopy>> KvCacheManager::allocateSlots(RequestId re
     const int32_t lastHeldWritten = std::min(held, needed);
     int32_t shared = 0;
     for (int32_t i = firstWritten; i < lastHeldWritten && newTokens > 0; ++i) {
-        shared += pool_.refCount(existing->second.blocks[size_t(i)]) > 1 ? 1 : 0;
+        shared += mustCopyBeforeWriting(existing->second.blocks[size_t(i)]) ? 1 : 0;
     }
     if (fresh + shared > pool_.numAvailable()) {
         return std::nullopt;
@@ -36,7 +41,7 @@ std::optional<std::vector<BlockCopy>> KvCacheManager::allocateSlots(RequestId re
     std::vector<BlockCopy> copies;
     for (int32_t i = firstWritten; i < lastHeldWritten && shared > 0; ++i) {
         const BlockId original = table.blocks[size_t(i)];
-        if (pool_.refCount(original) == 1) {
+        if (!mustCopyBeforeWriting(original)) {
             continue;
         }
         const BlockId copy = *pool_.allocate();
@@ -67,7 +72,7 @@ void KvCacheManager::cacheFullBlocks(RequestId request, std::span<const TokenId>
         const BlockHash parent = index == 0 ? prefixCache_.rootHash() : table.hashes.back();
         const auto blockTokens = tokens.subspan(index * kBlockSize, kBlockSize);
         const BlockHash hash = prefixCache_.blockHash(parent, blockTokens);
-        prefixCache_.insert(hash, table.blocks[index], blockTokens);
+        prefixCache_.insert(parent, hash, table.blocks[index], blockTokens);
         table.hashes.push_back(hash);
     }
 }
@@ -84,10 +89,21 @@ void KvCacheManager::fork(RequestId parent, RequestId child) {
     tables_[child] = std::move(copy);
 }
 
-void KvCacheManager::free(RequestId request) {
+void KvCacheManager::free(RequestId request, std::span<const TokenId> tokens, int32_t computed) {
     const auto it = tables_.find(request);
     if (it == tables_.end()) {
         return;
+    }
+    // The partly filled last block stays findable by its tokens (its owner alone wrote it, and
+    // every block before it is cached), so the next turn of the conversation reuses it.
+    const Table& table = it->second;
+    const size_t last = size_t(computed / kBlockSize);
+    if (computed % kBlockSize != 0 && size_t(computed) <= tokens.size() &&
+        last < table.blocks.size() && table.hashes.size() == last &&
+        pool_.refCount(table.blocks[last]) == 1 && !pool_.hash(table.blocks[last])) {
+        const BlockHash parent = last == 0 ? prefixCache_.rootHash() : table.hashes.back();
+        prefixCache_.insertTail(parent, table.blocks[last],
+                                tokens.subspan(last * kBlockSize, size_t(computed % kBlockSize)));
     }
     for (auto block = it->second.blocks.rbegin(); block != it->second.blocks.rend(); ++block) {
         pool_.release(*block);

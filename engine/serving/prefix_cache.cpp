@@ -39,42 +39,90 @@ BlockHash PrefixCache::blockHash(BlockHash parent, std::span<const TokenId> bloc
     return h;
 }
 
-std::vector<BlockId> PrefixCache::lookup(std::span<const TokenId> tokens, int32_t maxBlocks) {
+PrefixCache::Hit PrefixCache::lookup(std::span<const TokenId> tokens, int32_t maxTokens) {
     queryTokens_ += int64_t(tokens.size());
-    std::vector<BlockId> hits;
-    const int32_t fullBlocks = std::min(int32_t(tokens.size()) / kBlockSize, maxBlocks);
+    Hit hit;
+    const int32_t limit = std::clamp(maxTokens, 0, int32_t(tokens.size()));
     BlockHash parent = rootHash();
-    for (int32_t b = 0; b < fullBlocks; ++b) {
+    for (int32_t b = 0; b < limit / kBlockSize; ++b) {
         const auto blockTokens = tokens.subspan(size_t(b) * kBlockSize, kBlockSize);
         const BlockHash hash = blockHash(parent, blockTokens);
         const auto it = entries_.find(hash);
-        if (it == entries_.end() ||
+        if (it == entries_.end() || it->second.count != kBlockSize ||
             !std::equal(blockTokens.begin(), blockTokens.end(), it->second.tokens.begin())) {
             break;
         }
         pool_.retain(it->second.block);
-        hits.push_back(it->second.block);
+        hit.blocks.push_back(it->second.block);
+        hit.tokens += kBlockSize;
         parent = hash;
     }
-    hitTokens_ += int64_t(hits.size()) * kBlockSize;
-    return hits;
+    // The child of the last matching block that starts with the most of the following tokens.
+    const auto rest =
+        tokens.subspan(size_t(hit.tokens), size_t(std::min(limit - hit.tokens, kBlockSize - 1)));
+    const Entry* best = nullptr;
+    int32_t bestRun = 0;
+    if (const auto children = children_.find(parent); children != children_.end()) {
+        for (BlockHash child : children->second) {
+            const Entry& entry = entries_.at(child);
+            const auto end =
+                entry.tokens.begin() + std::min<std::ptrdiff_t>(entry.count, rest.size());
+            const int32_t run =
+                int32_t(std::mismatch(entry.tokens.begin(), end, rest.begin()).first -
+                        entry.tokens.begin());
+            if (run > bestRun) {
+                best = &entry;
+                bestRun = run;
+            }
+        }
+    }
+    if (best != nullptr) {
+        pool_.retain(best->block);
+        hit.blocks.push_back(best->block);
+        hit.tokens += bestRun;
+    }
+    hitTokens_ += hit.tokens;
+    return hit;
 }
 
-void PrefixCache::insert(BlockHash hash, BlockId id, std::span<const TokenId> blockTokens) {
+void PrefixCache::insert(BlockHash parent, BlockHash hash, BlockId id,
+                         std::span<const TokenId> blockTokens) {
+    add(parent, hash, id, blockTokens.first(kBlockSize));
+}
+
+void PrefixCache::insertTail(BlockHash parent, BlockId id, std::span<const TokenId> tokens) {
+    if (tokens.empty() || tokens.size() >= size_t(kBlockSize)) {
+        return;
+    }
+    // Mixing in the length keeps a tail's hash apart from a full block's over the same start.
+    add(parent, combine(blockHash(parent, tokens), uint64_t(tokens.size())), id, tokens);
+}
+
+void PrefixCache::add(BlockHash parent, BlockHash hash, BlockId id,
+                      std::span<const TokenId> tokens) {
     if (entries_.contains(hash) || pool_.hash(id).has_value()) {
         return;
     }
-    Entry entry{.block = id};
-    std::copy_n(blockTokens.begin(), kBlockSize, entry.tokens.begin());
+    Entry entry{.block = id, .parent = parent, .count = int32_t(tokens.size())};
+    std::copy(tokens.begin(), tokens.end(), entry.tokens.begin());
     entries_.emplace(hash, entry);
+    children_[parent].push_back(hash);
     pool_.setHash(id, hash);
 }
 
 void PrefixCache::onEvicted(BlockId id, BlockHash hash) {
     const auto it = entries_.find(hash);
-    if (it != entries_.end() && it->second.block == id) {
-        entries_.erase(it);
+    if (it == entries_.end() || it->second.block != id) {
+        return;
     }
+    const auto children = children_.find(it->second.parent);
+    if (children != children_.end()) {
+        std::erase(children->second, hash);
+        if (children->second.empty()) {
+            children_.erase(children);
+        }
+    }
+    entries_.erase(it);
 }
 
 }  // namespace parley::serving

@@ -90,7 +90,7 @@ bool Scheduler::cancel(RequestId id) {
     } else {
         running_.erase(std::find(running_.begin(), running_.end(), id));
     }
-    kvCache_.free(id);
+    kvCache_.free(id, r.tokens, r.computed);
     r.state = State::Cancelled;
     pendingCancelled_.push_back(id);
     return true;
@@ -317,7 +317,7 @@ void Scheduler::preempt(Plan& plan, RequestId victim) {
             break;
         }
     }
-    kvCache_.free(victim);
+    kvCache_.free(victim, r.tokens, r.computed);
     running_.erase(std::find(running_.begin(), running_.end(), victim));
     r.computed = 0;
     r.state = State::Waiting;
@@ -361,7 +361,7 @@ std::vector<FinishedRequest> Scheduler::onStepDone(const SchedulerOutput& step,
 
 void Scheduler::finish(Request& request) {
     const RequestId id = request.id;
-    kvCache_.free(id);
+    kvCache_.free(id, request.tokens, request.computed);
     running_.erase(std::find(running_.begin(), running_.end(), id));
     requests_.erase(id);
 }

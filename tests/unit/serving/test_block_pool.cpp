@@ -114,15 +114,15 @@ void TestBlockPool::prefixCacheForgetsEvictedBlocks() {
     }
     const BlockId first = *pool.allocate();
     const BlockHash hash = cache.blockHash(cache.rootHash(), std::span(tokens).first(kBlockSize));
-    cache.insert(hash, first, std::span(tokens).first(kBlockSize));
+    cache.insert(cache.rootHash(), hash, first, std::span(tokens).first(kBlockSize));
     pool.release(first);
     QCOMPARE(cache.size(), 1);
-    QCOMPARE(cache.lookup(tokens, 2), std::vector<BlockId>{first});
+    QCOMPARE(cache.lookup(tokens, 2 * kBlockSize).blocks, std::vector<BlockId>{first});
     pool.release(first);
     pool.allocate();  // the free block
     pool.allocate();  // evicts the cached one
     QCOMPARE(cache.size(), 0);
-    QVERIFY(cache.lookup(tokens, 2).empty());
+    QVERIFY(cache.lookup(tokens, 2 * kBlockSize).blocks.empty());
     QCOMPARE(cache.queryTokens(), 2 * 2 * kBlockSize);
     QCOMPARE(cache.hitTokens(), kBlockSize);
 }

@@ -46,6 +46,8 @@ class TestKvCacheManager : public QObject {
     void forkAtABlockBoundaryNeedsNoCopy();
     void sharedEmptyBlockIsReplacedWithoutCopy();
     void freedRequestLeavesItsFullBlocksCached();
+    void freedRequestLeavesItsPartlyFilledBlockCached();
+    void sharedLastBlockIsNotCachedAsATail();
 };
 
 void TestKvCacheManager::secondRequestReusesTheCachedPrefix() {
@@ -81,14 +83,21 @@ void TestKvCacheManager::onlyIdenticalPrefixesShare() {
     const auto carol = makeTokens(40, 0, 3);
 
     QCOMPARE(prefill(manager, 1, alice), 0);
-    QCOMPARE(prefill(manager, 2, bob), 16);
-    QCOMPARE(table(manager, 2)[0], table(manager, 1)[0]);
-    QVERIFY(table(manager, 2)[1] != table(manager, 1)[1]);
+    QCOMPARE(table(manager, 1), (std::vector<BlockId>{0, 1, 2}));
+    // Bob shares the first block and the four tokens of alice's second block before his change:
+    // he gets a private copy of those four slots before writing his own.
+    QCOMPARE(manager.admit(2, bob), 20);
+    QCOMPARE(table(manager, 2), (std::vector<BlockId>{0, 1}));
+    const auto copies = manager.allocateSlots(2, 20, 20);
+    QVERIFY(copies.has_value());
+    QCOMPARE(*copies, (std::vector<BlockCopy>{{.from = 1, .to = 3, .numSlots = 4}}));
+    QCOMPARE(table(manager, 2), (std::vector<BlockId>{0, 3, 4}));
+    QCOMPARE(pool.refCount(1), 1);  // alice's alone again
     QCOMPARE(prefill(manager, 3, carol), 0);
     for (BlockId id : table(manager, 3)) {
         QCOMPARE(pool.refCount(id), 1);
     }
-    QCOMPARE(cache.hitTokens(), 16);
+    QCOMPARE(cache.hitTokens(), 20);
 }
 
 void TestKvCacheManager::differentModelsNeverShare() {
@@ -105,9 +114,14 @@ void TestKvCacheManager::wholePromptHitLeavesOneTokenToCompute() {
     KvCacheManager manager(pool, cache);
     const auto tokens = makeTokens(64, 64, 0);
     QCOMPARE(prefill(manager, 1, tokens), 0);
-    // All four blocks are cached, but the last token must run again for its logits.
-    QCOMPARE(manager.admit(2, tokens), 48);
-    QCOMPARE(table(manager, 2), (std::vector<BlockId>{0, 1, 2}));
+    // All four blocks are cached, but the last token must run again for its logits: 15 slots of
+    // the last block are reused, copied before the token is written.
+    QCOMPARE(manager.admit(2, tokens), 63);
+    QCOMPARE(table(manager, 2), (std::vector<BlockId>{0, 1, 2, 3}));
+    const auto copies = manager.allocateSlots(2, 63, 1);
+    QVERIFY(copies.has_value());
+    QCOMPARE(*copies, (std::vector<BlockCopy>{{.from = 3, .to = 4, .numSlots = 15}}));
+    QCOMPARE(table(manager, 2), (std::vector<BlockId>{0, 1, 2, 4}));
 }
 
 void TestKvCacheManager::failedAllocationAllocatesNothing() {
@@ -192,6 +206,68 @@ void TestKvCacheManager::freedRequestLeavesItsFullBlocksCached() {
     QCOMPARE(pool.numFree(), 6);
     // Tail first: the request's later full block is evicted before its first.
     QCOMPARE(pool.allocationOrder(), (std::vector<BlockId>{3, 4, 5, 6, 7, 2, 1, 0}));
+}
+
+// A finished turn's last, partly filled block (its prompt's end and answer) is found again by
+// the next turn that starts with the same tokens, and only those slots are reused.
+void TestKvCacheManager::freedRequestLeavesItsPartlyFilledBlockCached() {
+    BlockPool pool(8);
+    PrefixCache cache(pool, 1);
+    KvCacheManager manager(pool, cache);
+    const auto turn = makeTokens(40, 40, 0);
+    QCOMPARE(prefill(manager, 1, turn), 0);
+    manager.free(1, turn, 40);
+    QCOMPARE(pool.numUsed(), 0);
+    QCOMPARE(pool.numCached(), 3);  // two full blocks and the 8-token tail
+    QCOMPARE(cache.size(), 3);
+
+    auto next = turn;
+    for (int i = 0; i < 12; ++i) {
+        next.push_back(TokenId(9000 + i));
+    }
+    QCOMPARE(manager.admit(2, next), 40);
+    QCOMPARE(table(manager, 2), (std::vector<BlockId>{0, 1, 2}));
+    const auto copies = manager.allocateSlots(2, 40, 12);
+    QVERIFY(copies.has_value());
+    QCOMPARE(*copies, (std::vector<BlockCopy>{{.from = 2, .to = 3, .numSlots = 8}}));
+    QCOMPARE(table(manager, 2), (std::vector<BlockId>{0, 1, 3, 4}));
+    QCOMPARE(pool.refCount(2), 0);  // the tail stays cached for another turn
+    QCOMPARE(pool.numCached(), 1);
+
+    // A turn that departs inside the tail reuses only the tokens before the change.
+    auto other = turn;
+    other[37] += 1;
+    other.push_back(TokenId(7));
+    QCOMPARE(manager.admit(3, other), 37);
+    QCOMPARE(table(manager, 3), (std::vector<BlockId>{0, 1, 2}));
+    manager.free(3);
+    QCOMPARE(cache.hitTokens(), 40 + 37);
+
+    // Evicted, the tail is forgotten.
+    manager.free(2);
+    while (pool.numFree() > 0) {
+        pool.allocate();
+    }
+    QCOMPARE(pool.allocationOrder().front(), 2);
+    pool.allocate();
+    QCOMPARE(cache.size(), 2);
+    QCOMPARE(manager.admit(4, turn), 32);
+}
+
+// A block another table still holds (a fork) keeps changing: it is not cached as a tail.
+void TestKvCacheManager::sharedLastBlockIsNotCachedAsATail() {
+    BlockPool pool(8);
+    PrefixCache cache(pool, 1);
+    KvCacheManager manager(pool, cache);
+    const auto tokens = makeTokens(20, 20, 0);
+    QCOMPARE(prefill(manager, 1, tokens), 0);
+    manager.fork(1, 2);
+    manager.free(1, tokens, 20);
+    QCOMPARE(cache.size(), 1);
+    QCOMPARE(pool.refCount(1), 1);
+    manager.free(2, tokens, 20);
+    QCOMPARE(cache.size(), 2);
+    QCOMPARE(pool.numCached(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestKvCacheManager)
