@@ -45,11 +45,17 @@ constexpr int kTileTokens = 4;
 #include "inference/cpu/kernels_x86.inc"
 // Uses the formats and tiles of kernels_x86.inc.
 #include "inference/cpu/kernels_avx512_prefill.inc"
+// Uses the Line order and helpers of kernels_avx512_prefill.inc.
+#include "inference/cpu/kernels_avx512_interleaved.inc"
 
 }  // namespace
 
 RowRangeKernel avx512VnniKernel(quant::GgmlType type) {
     return vnniKernel(type);
+}
+
+RowRangeKernel avx512VnniInterleavedKernel(quant::GgmlType type) {
+    return vnniInterleavedKernel(type);
 }
 
 }  // namespace parley::cpu::detail

@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "inference/cpu/interleaved_weights.h"
 #include "inference/cpu/matmul_kernels.h"
 #include "inference/cpu/quantized_activations.h"
 #include "inference/quant/dequantize.h"
@@ -47,13 +48,14 @@ std::atomic<Isa>& activeIsaSlot() {
     return slot;
 }
 
-detail::RowRangeKernel kernelFor(Isa isa, quant::GgmlType type) {
-    detail::RowRangeKernel kernel = nullptr;
-    if (isa == Isa::Avx512Vnni)
-        kernel = detail::avx512VnniKernel(type);
-    else if (isa == Isa::Avx2)
-        kernel = detail::avx2Kernel(type);
-    return kernel != nullptr ? kernel : detail::scalarKernel(type);
+detail::RowRangeKernel kernelFor(Isa isa, const WeightMatrix& w) {
+    return w.interleaved != nullptr ? detail::interleavedKernel(isa, w.type)
+                                    : detail::rowMajorKernel(isa, w.type);
+}
+
+// What the kernel reads: the interleaved copy when there is one.
+const uint8_t* kernelWeights(const WeightMatrix& w) {
+    return static_cast<const uint8_t*>(w.interleaved != nullptr ? w.interleaved : w.data);
 }
 
 // Rows handed to a thread at a time: a multiple of every kernel's row tile.
@@ -184,7 +186,7 @@ void matmul(std::span<const MatmulTarget> targets, const float* x, int64_t nToke
     std::size_t n = 0;
     for (const MatmulTarget& target : targets) {
         const WeightMatrix& w = *target.weights;
-        const detail::RowRangeKernel kernel = kernelFor(isa, w.type);
+        const detail::RowRangeKernel kernel = kernelFor(isa, w);
         if (!computable(w, kernel)) {
             // The loader refuses such tensors; NaN makes a caller that skipped the check fail
             // loudly.
@@ -196,7 +198,7 @@ void matmul(std::span<const MatmulTarget> targets, const float* x, int64_t nToke
             continue;
         detail::MatmulJob& job = jobs[n];
         job = shared;
-        job.weights = static_cast<const uint8_t*>(w.data);
+        job.weights = kernelWeights(w);
         job.weightRowBytes = w.rowBytes;
         job.y = target.y;
         job.outputStride = w.rows;
@@ -223,6 +225,14 @@ void matmul(std::span<const MatmulTarget> targets, const float* x, int64_t nToke
 }
 
 void getRow(const WeightMatrix& w, int64_t row, float* out) {
+    if (w.interleaved != nullptr) {
+        // Its GGUF pages may have been dropped from memory: read the copy.
+        thread_local std::vector<uint8_t> bytes;
+        bytes.resize(w.rowBytes);
+        deinterleaveRow(w, row, bytes.data());
+        quant::dequantizeRow(w.type, bytes.data(), out, w.cols);
+        return;
+    }
     const auto* src =
         static_cast<const uint8_t*>(w.data) + static_cast<std::size_t>(row) * w.rowBytes;
     quant::dequantizeRow(w.type, src, out, w.cols);

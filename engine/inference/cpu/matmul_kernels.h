@@ -35,4 +35,14 @@ RowRangeKernel scalarKernel(quant::GgmlType type);
 RowRangeKernel avx2Kernel(quant::GgmlType type);
 RowRangeKernel avx512VnniKernel(quant::GgmlType type);
 
+// The kernel for `type` on `isa` reading the GGUF rows.
+RowRangeKernel rowMajorKernel(Isa isa, quant::GgmlType type);
+
+// Kernels for matrices with an interleaved copy (job.weights = w.interleaved, whole 16-row
+// groups). The AVX-512 VNNI one reads the layout; nullptr when the type has none.
+RowRangeKernel avx512VnniInterleavedKernel(quant::GgmlType type);
+// For `isa`: the VNNI kernel above, or else (the reference twin, and AVX2) each group turned back
+// into GGUF rows for that ISA's row-major kernel.
+RowRangeKernel interleavedKernel(Isa isa, quant::GgmlType type);
+
 }  // namespace parley::cpu::detail

@@ -507,4 +507,12 @@ std::span<const std::byte> GgufFile::tensorData(const TensorInfo& tensor) const 
     return bytes_.subspan(dataOffset_ + tensor.offset, tensor.bytes);
 }
 
+Status GgufFile::releasePages(std::span<const std::byte> bytes) const {
+    if (mapping_.bytes().empty())
+        return Ok{};
+    if (auto released = mapping_.releasePages(bytes); !released)
+        return makeError(name_ + ": " + released.error().message);
+    return Ok{};
+}
+
 }  // namespace parley::gguf

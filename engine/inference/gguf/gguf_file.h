@@ -106,6 +106,9 @@ class GgufFile {
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
     const TensorInfo* findTensor(std::string_view name) const;
     std::span<const std::byte> tensorData(const TensorInfo& tensor) const;
+    // Drops the mapped pages wholly inside `bytes` (file data that has been copied) from memory;
+    // nothing for a file parsed from the caller's bytes.
+    Status releasePages(std::span<const std::byte> bytes) const;
 
   private:
     GgufFile() = default;

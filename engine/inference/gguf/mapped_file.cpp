@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <string>
 #include <utility>
 
 namespace parley::gguf {
@@ -53,6 +55,17 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 
 MappedFile::~MappedFile() {
     release();
+}
+
+Status MappedFile::releasePages(std::span<const std::byte> range) const {
+    if (range.data() < data_ || range.data() + range.size() > data_ + size_)
+        return makeError("releasePages: the range is not inside the mapping");
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = (reinterpret_cast<uintptr_t>(range.data()) + page - 1) / page * page;
+    const auto end = reinterpret_cast<uintptr_t>(range.data() + range.size()) / page * page;
+    if (begin < end && ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED) != 0)
+        return makeError(std::string("madvise(MADV_DONTNEED): ") + std::strerror(errno));
+    return Ok{};
 }
 
 void MappedFile::release() {

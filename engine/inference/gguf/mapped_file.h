@@ -22,6 +22,10 @@ class MappedFile {
 
     std::span<const std::byte> bytes() const { return {data_, size_}; }
 
+    // Drops the pages lying wholly inside `range` (part of the mapping) from memory, for data
+    // copied elsewhere: touching them again reads them back from the file.
+    Status releasePages(std::span<const std::byte> range) const;
+
   private:
     MappedFile(const std::byte* data, std::size_t size) : data_(data), size_(size) {}
     void release();

@@ -1,5 +1,6 @@
 #include "inference/model/weights.h"
 
+#include <algorithm>
 #include <string>
 
 #include "inference/quant/dequantize.h"
@@ -79,9 +80,13 @@ bool needed(Need need, const ArchTraits& arch) {
     return false;
 }
 
+// How much of a matrix is interleaved before its source pages are dropped.
+constexpr int64_t kStepBytes = 4 << 20;
+
 class Binder {
   public:
-    Binder(const gguf::GgufFile& file, const Hparams& hp) : file_(file), hp_(hp) {}
+    Binder(const gguf::GgufFile& file, const Hparams& hp, bool interleave)
+        : file_(file), hp_(hp), interleave_(interleave) {}
 
     Error fail(const std::string& what) const { return makeError(file_.name() + ": " + what); }
 
@@ -126,6 +131,42 @@ class Binder {
         return out;
     }
 
+    // Interleaves every interleavable matrix once (the tied output shares the embedding's copy)
+    // and drops its mapped pages: the copy replaces them for compute.
+    Status interleave(Weights& w) const {
+        const bool tied = w.output.data == w.tokenEmbedding.data;
+        std::vector<cpu::WeightMatrix*> matrices = {&w.tokenEmbedding};
+        if (!tied)
+            matrices.push_back(&w.output);
+        for (auto& layer : w.layers) {
+            for (const auto& slot : kLayerMatrices)
+                matrices.push_back(&(layer.*slot.field));
+        }
+        for (cpu::WeightMatrix* m : matrices) {
+            cpu::InterleavedCopy copy = cpu::allocateInterleaved(*m);
+            if (copy == nullptr)
+                continue;
+            // Rows per step: a few MiB, whole 16-row groups.
+            const int64_t groupBytes = cpu::kInterleavedRows * int64_t(m->rowBytes);
+            const int64_t step =
+                std::max<int64_t>(1, kStepBytes / groupBytes) * cpu::kInterleavedRows;
+            const auto* start = static_cast<const std::byte*>(m->data);
+            for (int64_t row = 0; row < m->rows; row += step) {
+                const int64_t end = std::min(m->rows, row + step);
+                cpu::interleaveRows(*m, copy.get(), row, end);
+                // From the tensor's start, so pages straddling two steps go too.
+                if (auto released = file_.releasePages({start, m->rowBytes * std::size_t(end)});
+                    !released)
+                    return released.error();
+            }
+            m->interleaved = copy.get();
+            w.interleavedCopies.push_back(std::move(copy));
+        }
+        if (tied)
+            w.output = w.tokenEmbedding;
+        return Ok{};
+    }
+
     Result<Weights> bind() const {
         Weights w;
         auto embd = matrix("token_embd.weight", hp_.nEmbd, hp_.nVocab);
@@ -164,18 +205,23 @@ class Binder {
                 layer.*slot.field = *m;
             }
         }
+        if (interleave_) {
+            if (auto interleaved = interleave(w); !interleaved)
+                return interleaved.error();
+        }
         return w;
     }
 
   private:
     const gguf::GgufFile& file_;
     const Hparams& hp_;
+    bool interleave_;
 };
 
 }  // namespace
 
-Result<Weights> bindWeights(const gguf::GgufFile& file, const Hparams& hp) {
-    return Binder(file, hp).bind();
+Result<Weights> bindWeights(const gguf::GgufFile& file, const Hparams& hp, bool interleave) {
+    return Binder(file, hp, interleave).bind();
 }
 
 }  // namespace parley::model

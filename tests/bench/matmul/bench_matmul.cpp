@@ -1,11 +1,13 @@
 // bench_matmul [--types Q4_1,Q8_0,...] [--isa scalar|avx2|avx512vnni] [--threads 1,2]
-//              [--seconds S] [--batch 1,2,4,8,16]
+//              [--seconds S] [--batch 1,2,4,8,16] [--layout rows,interleaved]
 // Decode: one token through a stack of layers on SmolLM2-135M shapes (K-quants: Gemma-3-270M
 // shapes, whose rows are multiples of 256) sized past the last-level cache, reported as GB/s
 // of weight bytes; plus the 49152 x 576 Q8_0 LM head. Prefill: 512 tokens through one layer,
 // reported as GFLOP/s (2 * rows * cols * tokens). --batch: instead, a decode step of B tokens
 // (B concurrent streams) through the same stack, as milliseconds per step and the step's cost
-// relative to B single-token steps (1.0 = no gain from batching, 1/B = free).
+// relative to B single-token steps (1.0 = no gain from batching, 1/B = free). --layout: the GGUF
+// rows (default) and/or the copy interleaved at load (Q4_1 and Q8_0 in 16-row groups; other types
+// and shapes stay rows).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "inference/cpu/interleaved_weights.h"
 #include "inference/cpu/matmul.h"
 #include "inference/quant/dequantize.h"
 
@@ -40,6 +43,13 @@ std::vector<Shape> layerShapes(GgmlType type) {
 struct Matrix {
     std::vector<uint8_t> bytes;
     cpu::WeightMatrix w;
+    cpu::InterleavedCopy interleaved;  // made when --layout asks for it
+
+    void useLayout(bool interleave) {
+        if (interleave && interleaved == nullptr)
+            interleaved = cpu::interleave(w);
+        w.interleaved = interleave ? interleaved.get() : nullptr;
+    }
 };
 
 Matrix randomMatrix(GgmlType type, Shape shape, std::mt19937& rng) {
@@ -100,6 +110,10 @@ double sumOfFastest(size_t count, double seconds, Body body) {
     return total;
 }
 
+const char* layoutName(bool interleaved) {
+    return interleaved ? "interleaved" : "rows";
+}
+
 std::vector<std::string> split(std::string_view s) {
     std::vector<std::string> out;
     size_t start = 0;
@@ -122,6 +136,7 @@ int main(int argc, char** argv) {
     std::vector<int> threadCounts = {1, 2};
     double seconds = 1.0;
     std::vector<int> batches;
+    std::vector<bool> layouts = {false};
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view flag = argv[i], value = argv[i + 1];
         if (flag == "--types") {
@@ -141,6 +156,10 @@ int main(int argc, char** argv) {
         } else if (flag == "--batch") {
             for (const auto& n : split(value))
                 batches.push_back(std::stoi(n));
+        } else if (flag == "--layout") {
+            layouts.clear();
+            for (const auto& layout : split(value))
+                layouts.push_back(layout == "interleaved");
         } else if (flag == "--seconds") {
             seconds = std::stod(std::string(value));
         } else {
@@ -152,7 +171,7 @@ int main(int argc, char** argv) {
     std::mt19937 rng(42);
     constexpr int64_t kPrefillTokens = 512;
     constexpr size_t kDecodeBytesTarget = 96u << 20;  // past a 32 MiB L3
-    std::printf("%-5s %-11s %3s %12s %16s\n", "type", "isa", "thr", "decode GB/s",
+    std::printf("%-5s %-11s %-11s %3s %12s %16s\n", "type", "layout", "isa", "thr", "decode GB/s",
                 "prefill GFLOP/s");
     for (const auto& name : typeNames) {
         GgmlType type = GgmlType::F32;
@@ -188,44 +207,54 @@ int main(int argc, char** argv) {
             layerFlops += 2.0 * double(s.rows) * double(s.cols) * kPrefillTokens;
 
         if (!batches.empty()) {
-            for (cpu::Isa isa : isas) {
-                cpu::setIsa(isa);
-                for (int threads : threadCounts) {
-                    cpu::ThreadPool pool(threads);
-                    double single = 0;
-                    for (int batch : batches) {
-                        const double step = sumOfFastest(stack.size(), seconds, [&](size_t i) {
-                            cpu::matmul(stack[i].w, x.data(), batch, y.data(), pool);
-                        });
-                        if (batch == 1)
-                            single = step;
-                        std::printf("%-5s %-11s %3d batch %2d: %8.3f ms/step", name.c_str(),
-                                    cpu::isaName(isa), threads, batch, step * 1e3);
-                        if (single > 0)
-                            std::printf("  %.3f of %d single steps", step / (single * batch),
-                                        batch);
-                        std::printf("\n");
-                        std::fflush(stdout);
+            for (bool interleave : layouts) {
+                for (Matrix& m : stack)
+                    m.useLayout(interleave);
+                for (cpu::Isa isa : isas) {
+                    cpu::setIsa(isa);
+                    for (int threads : threadCounts) {
+                        cpu::ThreadPool pool(threads);
+                        double single = 0;
+                        for (int batch : batches) {
+                            const double step = sumOfFastest(stack.size(), seconds, [&](size_t i) {
+                                cpu::matmul(stack[i].w, x.data(), batch, y.data(), pool);
+                            });
+                            if (batch == 1)
+                                single = step;
+                            std::printf("%-5s %-11s %-11s %3d batch %2d: %8.3f ms/step",
+                                        name.c_str(), layoutName(interleave), cpu::isaName(isa),
+                                        threads, batch, step * 1e3);
+                            if (single > 0)
+                                std::printf("  %.3f of %d single steps", step / (single * batch),
+                                            batch);
+                            std::printf("\n");
+                            std::fflush(stdout);
+                        }
                     }
                 }
             }
             continue;
         }
-        for (cpu::Isa isa : isas) {
-            cpu::setIsa(isa);
-            for (int threads : threadCounts) {
-                cpu::ThreadPool pool(threads);
-                const double decode = sumOfFastest(stack.size(), seconds, [&](size_t i) {
-                    cpu::matmul(stack[i].w, x.data(), 1, y.data(), pool);
-                });
-                // Scalar prefill is slow: one pass is enough to know it is slow.
-                const double prefill = sumOfFastest(
-                    shapes.size(), isa == cpu::Isa::Scalar ? 0.0 : seconds, [&](size_t i) {
-                        cpu::matmul(stack[i].w, x.data(), kPrefillTokens, y.data(), pool);
+        for (bool interleave : layouts) {
+            for (Matrix& m : stack)
+                m.useLayout(interleave);
+            for (cpu::Isa isa : isas) {
+                cpu::setIsa(isa);
+                for (int threads : threadCounts) {
+                    cpu::ThreadPool pool(threads);
+                    const double decode = sumOfFastest(stack.size(), seconds, [&](size_t i) {
+                        cpu::matmul(stack[i].w, x.data(), 1, y.data(), pool);
                     });
-                std::printf("%-5s %-11s %3d %12.1f %16.1f\n", name.c_str(), cpu::isaName(isa),
-                            threads, double(stackBytes) / decode / 1e9, layerFlops / prefill / 1e9);
-                std::fflush(stdout);
+                    // Scalar prefill is slow: one pass is enough to know it is slow.
+                    const double prefill = sumOfFastest(
+                        shapes.size(), isa == cpu::Isa::Scalar ? 0.0 : seconds, [&](size_t i) {
+                            cpu::matmul(stack[i].w, x.data(), kPrefillTokens, y.data(), pool);
+                        });
+                    std::printf("%-5s %-11s %-11s %3d %12.1f %16.1f\n", name.c_str(),
+                                layoutName(interleave), cpu::isaName(isa), threads,
+                                double(stackBytes) / decode / 1e9, layerFlops / prefill / 1e9);
+                    std::fflush(stdout);
+                }
             }
         }
     }
@@ -236,15 +265,19 @@ int main(int argc, char** argv) {
     Matrix head = randomMatrix(GgmlType::Q8_0, {49152, 576}, rng);
     const std::vector<float> hx = randomFloats(576, rng);
     std::vector<float> logits(49152);
-    for (cpu::Isa isa : isas) {
-        cpu::setIsa(isa);
-        for (int threads : threadCounts) {
-            cpu::ThreadPool pool(threads);
-            const double t = sumOfFastest(1, seconds, [&](size_t) {
-                cpu::matmul(head.w, hx.data(), 1, logits.data(), pool);
-            });
-            std::printf("LM head Q8_0 49152x576 %-11s %d thr: %.1f GB/s (%.2f ms)\n",
-                        cpu::isaName(isa), threads, double(head.bytes.size()) / t / 1e9, t * 1e3);
+    for (bool interleave : layouts) {
+        head.useLayout(interleave);
+        for (cpu::Isa isa : isas) {
+            cpu::setIsa(isa);
+            for (int threads : threadCounts) {
+                cpu::ThreadPool pool(threads);
+                const double t = sumOfFastest(1, seconds, [&](size_t) {
+                    cpu::matmul(head.w, hx.data(), 1, logits.data(), pool);
+                });
+                std::printf("LM head Q8_0 49152x576 %-11s %-11s %d thr: %.1f GB/s (%.2f ms)\n",
+                            layoutName(interleave), cpu::isaName(isa), threads,
+                            double(head.bytes.size()) / t / 1e9, t * 1e3);
+            }
         }
     }
     return 0;

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "inference/cpu/interleaved_weights.h"
 #include "inference/cpu/matmul.h"
 #include "inference/quant/dequantize.h"
 
@@ -321,6 +322,88 @@ class TestMatmul : public QObject {
                                      alone.size() * sizeof(float)) == 0,
                          qPrintable(QStringLiteral("target %1, %2 tokens").arg(i).arg(tokens)));
             }
+        }
+    }
+
+    // A matrix interleaved at load gives, bit for bit, what its GGUF rows give: on every ISA (the
+    // VNNI kernel reading the layout, the others turning groups back into rows), for 1..20
+    // tokens, alone and next to other weights in one call.
+    void interleavedOutputsAreBitIdentical() {
+        constexpr int64_t kMaxTokens = 20;
+        std::mt19937 rng(4096);
+        ThreadPool pool(2);
+        for (GgmlType type : {GgmlType::Q4_1, GgmlType::Q8_0}) {
+            // 3 groups of 16 rows, 18 blocks.
+            const int64_t cols = 576, rows = 48;
+            const RandomMatrix m = randomMatrix(type, rows, cols, rng);
+            WeightMatrix interleaved = m.w;
+            const parley::cpu::InterleavedCopy copy = parley::cpu::interleave(interleaved);
+            QVERIFY(copy != nullptr && interleaved.interleaved == copy.get());
+            QVERIFY(interleaved.data == m.w.data);
+            const std::vector<float> x = randomActivations(cols * kMaxTokens, rng);
+            std::vector<float> expected(static_cast<size_t>(rows * kMaxTokens));
+            parley::cpu::setIsa(Isa::Scalar);
+            parley::cpu::matmul(m.w, x.data(), kMaxTokens, expected.data(), pool);
+            for (int isa = 0; isa <= static_cast<int>(parley::cpu::detectedIsa()); ++isa) {
+                parley::cpu::setIsa(static_cast<Isa>(isa));
+                for (int64_t tokens = 1; tokens <= kMaxTokens; ++tokens) {
+                    std::vector<float> y(static_cast<size_t>(rows * tokens), NAN);
+                    parley::cpu::matmul(interleaved, x.data(), tokens, y.data(), pool);
+                    QVERIFY2(std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)) == 0,
+                             qPrintable(QStringLiteral("%1 on %2, %3 tokens")
+                                            .arg(parley::quant::typeTraits(type).name.data())
+                                            .arg(parley::cpu::isaName(static_cast<Isa>(isa)))
+                                            .arg(tokens)));
+                }
+                std::vector<float> qkv(static_cast<size_t>(rows * 3), NAN);
+                std::vector<float> rowMajor(static_cast<size_t>(rows * 3), NAN);
+                const parley::cpu::MatmulTarget targets[] = {{&m.w, rowMajor.data()},
+                                                             {&interleaved, qkv.data()}};
+                parley::cpu::matmul(targets, x.data(), 3, pool);
+                QVERIFY(std::memcmp(qkv.data(), expected.data(), qkv.size() * sizeof(float)) == 0);
+                QVERIFY(qkv == rowMajor);
+            }
+        }
+    }
+
+    // Embedding look-ups read the interleaved copy: every row decodes as from the GGUF rows, and
+    // de-interleaving gives back the GGUF bytes.
+    void interleavedRowsDecodeAsTheOriginal() {
+        std::mt19937 rng(512);
+        for (GgmlType type : {GgmlType::Q4_1, GgmlType::Q8_0}) {
+            const int64_t cols = 96, rows = 32;
+            const RandomMatrix m = randomMatrix(type, rows, cols, rng);
+            WeightMatrix interleaved = m.w;
+            const parley::cpu::InterleavedCopy copy = parley::cpu::interleave(interleaved);
+            QVERIFY(copy != nullptr);
+            QVERIFY(std::memcmp(copy.get(), m.bytes.data(), m.bytes.size()) != 0);
+            std::vector<float> original(static_cast<size_t>(cols)), decoded(original.size());
+            std::vector<uint8_t> bytes(m.w.rowBytes);
+            for (int64_t r = 0; r < rows; ++r) {
+                parley::cpu::getRow(m.w, r, original.data());
+                parley::cpu::getRow(interleaved, r, decoded.data());
+                QVERIFY(original == decoded);
+                parley::cpu::deinterleaveRow(interleaved, r, bytes.data());
+                QVERIFY(std::memcmp(bytes.data(), m.bytes.data() + r * m.w.rowBytes,
+                                    bytes.size()) == 0);
+            }
+        }
+    }
+
+    // Only Q4_1 and Q8_0 matrices in whole 16-row groups are interleaved; others stay as they are.
+    void otherMatricesAreNotInterleaved() {
+        std::mt19937 rng(8);
+        struct Case {
+            GgmlType type;
+            int64_t rows;
+        };
+        for (const Case c : {Case{GgmlType::Q4_1, 45}, Case{GgmlType::Q8_0, 40},
+                             Case{GgmlType::Q4_0, 32}, Case{GgmlType::Q6_K, 32}}) {
+            const bool kQuant = parley::quant::typeTraits(c.type).blockElements == 256;
+            RandomMatrix m = randomMatrix(c.type, c.rows, kQuant ? 256 : 64, rng);
+            QVERIFY(!parley::cpu::interleavable(m.w));
+            QVERIFY(parley::cpu::interleave(m.w) == nullptr);
+            QVERIFY(m.w.interleaved == nullptr);
         }
     }
 
