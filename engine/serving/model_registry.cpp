@@ -13,9 +13,11 @@ ModelRegistry::~ModelRegistry() = default;
 
 namespace {
 
-// Touches every page of every tensor's bytes in the mapped file, so they are read from the disk
-// now, with progress, rather than during the first answer.
-void readWeights(const gguf::GgufFile& file, const LoadProgressCallback& onProgress) {
+// Touches every page of the tensors the model reads in the mapped file, so they are read from the
+// disk now, with progress, rather than during the first answer. The matrices copied at load were
+// read then; touching their dropped pages would only map them again.
+void readWeights(const model::Model& model, const LoadProgressCallback& onProgress) {
+    const gguf::GgufFile& file = model.file();
     constexpr std::size_t kPage = 4096;
     LoadProgress progress;
     progress.stage = LoadProgress::Stage::Reading;
@@ -27,8 +29,10 @@ void readWeights(const gguf::GgufFile& file, const LoadProgressCallback& onProgr
     unsigned char sink = 0;
     for (const auto& tensor : file.tensors()) {
         const std::span<const std::byte> bytes = file.tensorData(tensor);
-        for (std::size_t at = 0; at < bytes.size(); at += kPage)
-            sink ^= static_cast<unsigned char>(bytes[at]);
+        if (model.readsMappedBytes(tensor)) {
+            for (std::size_t at = 0; at < bytes.size(); at += kPage)
+                sink ^= static_cast<unsigned char>(bytes[at]);
+        }
         progress.bytesDone += static_cast<int64_t>(tensor.bytes);
         ++progress.tensorsDone;
         if (onProgress)
@@ -63,7 +67,7 @@ Result<std::shared_ptr<const HostedModel>> ModelRegistry::load(
     if (!loaded) {
         return loaded.error();
     }
-    readWeights(loaded.value()->model().file(), onProgress);
+    readWeights(loaded.value()->model(), onProgress);
     auto hosted = std::make_shared<HostedModel>();
     hosted->id = id;
     hosted->path = path;

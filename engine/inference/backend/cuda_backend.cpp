@@ -21,8 +21,10 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::create(std::shared_ptr<const C
                                                          const model::Model& model,
                                                          const BackendOptions& options) {
     const model::Hparams& hp = model.hparams();
-    // The host copy of the small vectors only has to live until the upload is done.
-    auto weights = model::bindWeights(model.file(), hp);
+    // The host copy of the small vectors only has to live until the upload is done; the matrices
+    // are uploaded from the file's layout, so no interleaved CPU copy is made.
+    constexpr bool kInterleave = false;
+    auto weights = model::bindWeights(model.file(), hp, kInterleave);
     if (!weights)
         return weights.error();
     std::vector<ParleyCudaLayer> layers(hp.nLayer);

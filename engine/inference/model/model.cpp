@@ -47,6 +47,23 @@ KvPool Model::makeKvPool(int32_t numBlocks, int32_t blockSize) const {
     return KvPool(hp_.nLayer, hp_.kvDim(), blockSize, numBlocks);
 }
 
+bool Model::readsMappedBytes(const gguf::TensorInfo& tensor) const {
+    const void* bytes = file_.tensorData(tensor).data();
+    const auto copied = [bytes](const cpu::WeightMatrix& m) {
+        return m.interleaved != nullptr && m.data == bytes;
+    };
+    if (copied(w_.tokenEmbedding) || copied(w_.output))
+        return false;
+    for (const LayerWeights& L : w_.layers) {
+        for (const cpu::WeightMatrix* m :
+             {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffnGate, &L.ffnUp, &L.ffnDown}) {
+            if (copied(*m))
+                return false;
+        }
+    }
+    return true;
+}
+
 Status Model::forward(std::span<const SequenceStep> batch, KvPool& kv, cpu::ThreadPool& pool,
                       ForwardWorkspace& ws, ForwardOutput& out) const {
     const int32_t E = hp_.nEmbd;

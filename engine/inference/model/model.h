@@ -56,6 +56,10 @@ class Model {
     const gguf::GgufFile& file() const { return file_; }
     const Hparams& hparams() const { return hp_; }
 
+    // Whether compute reads this tensor's bytes in the mapped file: false for the matrices the CPU
+    // kernels read from the interleaved copy made at load (their mapped pages were dropped).
+    bool readsMappedBytes(const gguf::TensorInfo& tensor) const;
+
     // KV storage sized for this model.
     KvPool makeKvPool(int32_t numBlocks, int32_t blockSize = 16) const;
 
