@@ -1,5 +1,7 @@
 #include "inference/model/attention.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -17,24 +19,53 @@ constexpr int32_t kExpChunk = 16;
 // The widest lane order's lane count (ops::LaneOrder::Lanes64).
 constexpr int32_t kLaneAlign = 64;
 
+// The largest of n > 0 scores, in four vectors of running maxima (one running maximum is a chain
+// of dependent comparisons, and the compiler does not vectorise a float max reduction).
+float maxScore(const float* s, int32_t n) {
+    __m128 running[4];
+    for (auto& r : running)
+        r = _mm_set1_ps(s[0]);
+    int32_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        for (int k = 0; k < 4; ++k)
+            running[k] = _mm_max_ps(running[k], _mm_loadu_ps(s + j + 4 * k));
+    }
+    alignas(16) float lanes[16];
+    for (int k = 0; k < 4; ++k)
+        _mm_store_ps(lanes + 4 * k, running[k]);
+    for (; j < n; ++j)
+        lanes[0] = std::max(lanes[0], s[j]);
+    return *std::max_element(lanes, lanes + 16);
+}
+
+// ops::sum16's pairwise order, (l, l+8), (l, l+4), (0, 2) and (1, 3), (0, 1), in vectors of four
+// and inline: a call per chunk of 16 sat in the chain of the softmax's double sum.
+inline float sum16(const float* v) {
+    const __m128 t0 = _mm_add_ps(_mm_loadu_ps(v), _mm_loadu_ps(v + 8));
+    const __m128 t1 = _mm_add_ps(_mm_loadu_ps(v + 4), _mm_loadu_ps(v + 12));
+    const __m128 u = _mm_add_ps(t0, t1);
+    const __m128 w = _mm_add_ps(u, _mm_movehl_ps(u, u));
+    return _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
+}
+
 // Softmax of one query's scores over positions [lo, lo + n), in place, probabilities rounded to
 // f16.
 void softmaxRow(float* s, int32_t lo, int32_t n) {
-    const float maxScore = *std::max_element(s, s + n);
+    const float maxScore = model::maxScore(s, n);
     ops::polynomialExpShifted(s, maxScore, n, s);  // masked (-inf) scores become 0
     double sum = 0.0;
-    float chunk[kExpChunk];
+    alignas(16) float chunk[kExpChunk];
     for (int32_t start = lo - lo % kExpChunk; start < lo + n; start += kExpChunk) {
         const int32_t j0 = start - lo;
         if (j0 >= 0 && j0 + kExpChunk <= n) {
-            sum += ops::sum16(s + j0);
+            sum += model::sum16(s + j0);
             continue;
         }
         for (int32_t l = 0; l < kExpChunk; ++l) {
             const int32_t j = j0 + l;
             chunk[l] = j >= 0 && j < n ? s[j] : 0.0f;
         }
-        sum += ops::sum16(chunk);
+        sum += model::sum16(chunk);
     }
     const float inv = float(1.0 / sum);
     for (int32_t j = 0; j < n; ++j)

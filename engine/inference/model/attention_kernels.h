@@ -2,8 +2,8 @@
 // (ops/ordered_sums.h): query.key products and probability-weighted sums of values. They read the
 // cache rows where they lie and widen f16 to f32 in registers, or once into a buffer when many
 // queries share the rows; widening is exact, so the bits are those of converting every row first.
-// Each has a scalar version and an AVX2+F16C one, picked once at run time; both give the same
-// bits.
+// Each has a scalar version, an AVX2+F16C one and an AVX-512 one, following the instruction set
+// matmul uses (cpu::activeIsa); all give the same bits.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +22,8 @@ void keyScores(const float* queries, int32_t nQueries, int32_t headDim,
 // valueRows[p][d], position p's products chained in lane p % laneCount(order) (fused, zero weights
 // skipped) and the lanes combined pairwise, as ops::combineLanes does. nPositions must be a
 // multiple of laneCount(order); valueRows[p] may be null where every weight is zero.
-// buffer: nullptr or room for weightedValuesBufferSize floats, where the rows may be widened once
-// when many queries share them.
+// buffer: nullptr or room for weightedValuesBufferSize floats: the queries' lane sums, and the rows
+// widened once when many queries share them.
 void weightedValues(const float* weights, int64_t weightStride, int32_t nQueries, int32_t headDim,
                     const uint16_t* const* valueRows, int32_t nPositions, ops::LaneOrder order,
                     float* out, float* buffer);

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <random>
 
+#include "inference/cpu/matmul.h"
 #include "inference/model/attention.h"
 #include "inference/ops/polynomial_exp.h"
 #include "inference/ops/vector_ops.h"
@@ -56,7 +57,7 @@ float referenceDot(const std::vector<float>& q, const std::vector<float>& k, Lan
     for (size_t d = 0; d < body; ++d)
         acc[d % lanes] = std::fma(q[d], k[d], acc[d % lanes]);
     if (order == LaneOrder::Lanes16)
-        return combined(acc);
+        return combined(std::move(acc));
     double sum = combined(acc);
     for (size_t d = body; d < q.size(); ++d)
         sum += double(q[d] * k[d]);
@@ -68,14 +69,13 @@ struct Cache {
     std::vector<int32_t> table;  // shuffled, so that positions do not lie in block order
 };
 
-// Cache row of position p, KV head h, widened.
-std::vector<float> cacheRow(const Cache& c, bool value, int32_t p, int32_t h, int32_t hd) {
+// Cache row of position p, KV head h, widened into `out` (headDim floats).
+void cacheRow(const Cache& c, bool value, int32_t p, int32_t h, std::vector<float>& out) {
     const int32_t block = c.table[p / kBlock];
     const uint16_t* r = value ? c.kv.value(0, block, p % kBlock) : c.kv.key(0, block, p % kBlock);
-    std::vector<float> out(hd);
-    for (int32_t d = 0; d < hd; ++d)
+    const int64_t hd = int64_t(out.size());
+    for (int64_t d = 0; d < hd; ++d)
         out[d] = quant::f16ToF32(r[h * hd + d]);
-    return out;
 }
 
 // One query head of one token, position by position. Masked positions would add exact zeros to
@@ -89,8 +89,10 @@ std::vector<float> referenceHead(const AttentionShape& s, const Cache& c, const 
     const int32_t first = s.window > 0 ? std::max(0, position - s.window + 1) : 0;
     std::vector<float> p(position + 1, 0.0f);  // indexed by position
     float maxScore = -std::numeric_limits<float>::infinity();
+    std::vector<float> row(hd);
     for (int32_t j = first; j <= position; ++j) {
-        p[j] = referenceDot(query, cacheRow(c, false, j, kvHead, hd), order) * s.scoreScale;
+        cacheRow(c, false, j, kvHead, row);
+        p[j] = referenceDot(query, row, order) * s.scoreScale;
         maxScore = std::max(maxScore, p[j]);
     }
     for (int32_t j = first; j <= position; ++j)
@@ -111,9 +113,9 @@ std::vector<float> referenceHead(const AttentionShape& s, const Cache& c, const 
         const float w = roundF16(p[j] * inv);
         if (w == 0.0f)
             continue;
-        const auto v = cacheRow(c, true, j, kvHead, hd);
+        cacheRow(c, true, j, kvHead, row);
         for (int32_t d = 0; d < hd; ++d)
-            acc[d][j % lanes] = std::fma(w, v[d], acc[d][j % lanes]);
+            acc[d][j % lanes] = std::fma(w, row[d], acc[d][j % lanes]);
     }
     std::vector<float> out(hd);
     for (int32_t d = 0; d < hd; ++d)
@@ -182,22 +184,41 @@ void checkTile(const AttentionShape& s, int32_t count, int32_t firstPosition, La
     }
 }
 
+// One data row per instruction set the machine has (attention's kernels follow cpu::activeIsa).
+void addIsaRows(const char* name) {
+    for (int isa = 0; isa <= static_cast<int>(cpu::detectedIsa()); ++isa) {
+        QTest::addRow("%s, %s", name, cpu::isaName(static_cast<cpu::Isa>(isa))) << isa;
+    }
+}
+
 }  // namespace
 
 class TestAttention : public QObject {
     Q_OBJECT
   private slots:
+    void cleanup() { cpu::setIsa(cpu::detectedIsa()); }
+
     void matchesScalarOrder_data() {
         QTest::addColumn<int>("nHead");
         QTest::addColumn<int>("nHeadKv");
         QTest::addColumn<int>("headDim");
         QTest::addColumn<int>("window");
+        QTest::addColumn<int>("isa");
         // SmolLM2's and Gemma 3's shapes (Gemma's sliding window scaled down), and a head size
         // that is not a whole number of 64-lane rows (Lanes64's tail in double).
-        QTest::newRow("smollm2") << 9 << 3 << 64 << 0;
-        QTest::newRow("gemma3 global") << 4 << 1 << 256 << 0;
-        QTest::newRow("gemma3 sliding") << 4 << 1 << 256 << 100;
-        QTest::newRow("head 80, sliding") << 4 << 2 << 80 << 37;
+        const struct {
+            const char* name;
+            int nHead, nHeadKv, headDim, window;
+        } shapes[] = {{"smollm2", 9, 3, 64, 0},
+                      {"gemma3 global", 4, 1, 256, 0},
+                      {"gemma3 sliding", 4, 1, 256, 100},
+                      {"head 80, sliding", 4, 2, 80, 37}};
+        for (const auto& shape : shapes) {
+            for (int isa = 0; isa <= static_cast<int>(cpu::detectedIsa()); ++isa) {
+                QTest::addRow("%s, %s", shape.name, cpu::isaName(static_cast<cpu::Isa>(isa)))
+                    << shape.nHead << shape.nHeadKv << shape.headDim << shape.window << isa;
+            }
+        }
     }
 
     void matchesScalarOrder() {
@@ -205,6 +226,9 @@ class TestAttention : public QObject {
         QFETCH(int, nHeadKv);
         QFETCH(int, headDim);
         QFETCH(int, window);
+        QFETCH(int, isa);
+        cpu::setIsa(static_cast<cpu::Isa>(isa));
+        QCOMPARE(static_cast<int>(cpu::activeIsa()), isa);
         const AttentionShape shape{nHead, nHeadKv, headDim, window, 0.125f, 1.0f};
         Cache c = randomCache(nHeadKv * headDim, 1200, unsigned(headDim + window));
         unsigned seed = 1;
@@ -220,16 +244,54 @@ class TestAttention : public QObject {
         }
     }
 
+    // Every register tile and its remainders: 1 to 40 queries a tile (one query head per KV
+    // head, so a tile's queries are its tokens), in both orders, over key counts that are not a
+    // whole number of vectors, over short contexts and ones with several positions per lane.
+    void everyTileSize_data() {
+        QTest::addColumn<int>("isa");
+        addIsaRows("tiles");
+    }
+
+    void everyTileSize() {
+        QFETCH(int, isa);
+        cpu::setIsa(static_cast<cpu::Isa>(isa));
+        const AttentionShape shape{2, 2, 64, 0, 0.125f, 1.0f};
+        Cache c = randomCache(2 * 64, 400, 5);
+        unsigned seed = 100;
+        for (int32_t count = 1; count <= 40; ++count) {
+            for (int32_t position : {5 + count, 200 + 2 * count}) {
+                checkTile(shape, count, position, LaneOrder::Lanes16, c, seed++);
+                checkTile(shape, count, position, LaneOrder::Lanes64, c, seed++);
+                if (QTest::currentTestFailed())
+                    return;
+            }
+        }
+    }
+
+    void zeroWeightsSkipInfiniteValues_data() {
+        QTest::addColumn<int>("isa");
+        addIsaRows("infinite");
+    }
+
     // An infinite value the window hides from later tokens: their zero weight must skip it, as
-    // in the scalar order, not turn into 0 * inf.
+    // in the scalar order, not turn into 0 * inf. With many queries a tile (values widened once)
+    // and with few over a long context (each lane's chain over f16 rows).
     void zeroWeightsSkipInfiniteValues() {
+        QFETCH(int, isa);
+        cpu::setIsa(static_cast<cpu::Isa>(isa));
         const AttentionShape shape{4, 1, 64, 8, 0.125f, 1.0f};
-        Cache c = randomCache(64, 200, 3);
+        Cache c = randomCache(64, 400, 3);
         const int32_t infinite = 100;
         uint16_t* v = c.kv.value(0, c.table[infinite / kBlock], infinite % kBlock);
         v[7] = 0x7c00;  // +inf in f16
         checkTile(shape, 16, 103, LaneOrder::Lanes16, c, 11);
         checkTile(shape, 16, 103, LaneOrder::Lanes64, c, 12);
+        // A later token's own position is hidden from the tile's first token.
+        const AttentionShape causal{3, 1, 64, 0, 0.125f, 1.0f};
+        const int32_t late = 301;
+        c.kv.value(0, c.table[late / kBlock], late % kBlock)[20] = 0xfc00;  // -inf
+        checkTile(causal, 2, 300, LaneOrder::Lanes16, c, 13);
+        checkTile(causal, 2, 300, LaneOrder::Lanes64, c, 14);
     }
 };
 
