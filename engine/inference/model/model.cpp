@@ -245,11 +245,16 @@ void Model::attention(int32_t layer, std::span<const SequenceStep> batch, const 
         // the other sequences in the batch.
         const ops::LaneOrder order =
             n > 1 && hp_.headDim % 16 == 0 ? ops::LaneOrder::Lanes16 : ops::LaneOrder::Lanes64;
-        for (int32_t t = 0; t < n; t += kTileTokens) {
+        // Tiles of equal size (25 tokens: 13 and 12, not 16 and 9), so that two threads taking
+        // them most expensive first end together; a query's result does not depend on its tile.
+        const int32_t numTiles = (n + kTileTokens - 1) / kTileTokens;
+        for (int32_t i = 0, t = 0; i < numTiles; ++i) {
+            const int32_t count = n / numTiles + (i < n % numTiles ? 1 : 0);
             for (int32_t kvh = 0; kvh < hp_.nHeadKv; ++kvh) {
-                ws.tiles.push_back({row + t, std::min(kTileTokens, n - t), step.startPosition + t,
-                                    step.blockTable, kvh, order});
+                ws.tiles.push_back(
+                    {row + t, count, step.startPosition + t, step.blockTable, kvh, order});
             }
+            t += count;
         }
         row += n;
     }
