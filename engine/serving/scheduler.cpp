@@ -146,11 +146,18 @@ void Scheduler::dropCancelled(SchedulerOutput& out) {
     pendingCancelled_.clear();
 }
 
-std::vector<RequestId> Scheduler::runningInOrder(bool decoding) const {
+Scheduler::Work Scheduler::workOf(const Request& request) const {
+    const int32_t remaining = int32_t(request.tokens.size()) - request.computed;
+    if (remaining == 1) {
+        return Work::Decode;
+    }
+    return remaining <= config_.tokenBudget ? Work::ShortPrompt : Work::LongPrompt;
+}
+
+std::vector<RequestId> Scheduler::runningInOrder(Work work) const {
     std::vector<RequestId> order;
     for (RequestId id : running_) {
-        const Request& r = requests_.at(id);
-        if ((int32_t(r.tokens.size()) - r.computed == 1) == decoding) {
+        if (workOf(requests_.at(id)) == work) {
             order.push_back(id);
         }
     }
@@ -167,18 +174,19 @@ SchedulerOutput Scheduler::schedule() {
     dropCancelled(out);
     Plan plan;
     plan.budget = config_.tokenBudget;
-    scheduleRunning(plan, true);
+    scheduleRunning(plan, Work::Decode);
     // A step of more decodes costs more, so it hides proportionally more prompt work.
     const int64_t decodes = int64_t(plan.scheduled.size());
     plan.promptCapped = decodes > 0;
     plan.promptCostLeft =
         promptTokenCost(0) *
         std::max<int64_t>(config_.prefillCostWhileDecoding, config_.prefillCostPerDecode * decodes);
-    scheduleRunning(plan, false);
+    scheduleRunning(plan, Work::ShortPrompt);
     // Blocks just ran out for running requests: admitting new ones would only preempt again.
     if (plan.preempted.empty()) {
         scheduleWaiting(plan);
     }
+    scheduleRunning(plan, Work::LongPrompt);
     for (size_t i = 0; i < plan.scheduled.size(); ++i) {
         const int32_t n = int32_t(plan.scheduled[i].tokens.size());
         out.totalTokens += n;
@@ -212,8 +220,9 @@ void Scheduler::chargePrompt(Plan& plan, int32_t position, int32_t tokens) const
     plan.promptCapped = true;
 }
 
-void Scheduler::scheduleRunning(Plan& plan, bool decoding) {
-    for (RequestId id : runningInOrder(decoding)) {
+void Scheduler::scheduleRunning(Plan& plan, Work work) {
+    const bool decoding = work == Work::Decode;
+    for (RequestId id : runningInOrder(work)) {
         if (plan.budget == 0) {
             return;
         }

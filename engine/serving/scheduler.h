@@ -1,9 +1,12 @@
 // Iteration-level scheduler for one model. Each step, schedule() decides which requests run and
 // how many new tokens each computes, under a token budget:
 //   1. running requests that decode (one token each), by priority then arrival;
-//   2. running requests part-way through their prompt, one chunk each from what budget is left;
+//   2. running requests part-way through a short prompt (what is left of it fits one step's token
+//      budget), one chunk each from what budget is left;
 //   3. waiting requests, highest priority class first, users taken round-robin within a class,
-//      admitted from the prefix cache and given a first chunk.
+//      admitted from the prefix cache and given a first chunk;
+//   4. running requests part-way through a long prompt: a chat that arrives while a long
+//      document is read starts at once instead of waiting for the whole document.
 // Prompt chunks are also limited by cost (see SchedulerConfig): while requests decode, a step
 // carries at most max(prefillCostWhileDecoding, prefillCostPerDecode * decodes) worth of prompt
 // tokens, so a long prompt arriving delays every stream's next token by a bounded amount; with
@@ -159,8 +162,12 @@ class Scheduler {
     std::optional<RequestId> peekWaiting() const;
     void popWaiting(RequestId id);
     void dropCancelled(SchedulerOutput& out);
-    std::vector<RequestId> runningInOrder(bool decoding) const;
-    void scheduleRunning(Plan& plan, bool decoding);
+    // What a running request computes next: one token of its answer, or a chunk of a prompt
+    // whose rest fits one step's token budget (short) or does not (long).
+    enum class Work { Decode, ShortPrompt, LongPrompt };
+    Work workOf(const Request& request) const;
+    std::vector<RequestId> runningInOrder(Work work) const;
+    void scheduleRunning(Plan& plan, Work work);
     int64_t promptTokenCost(int32_t position) const;
     // Tokens of a prompt chunk at `position` the plan's budget and prompt cost allow.
     int32_t promptChunk(const Plan& plan, int32_t position, int32_t remaining) const;

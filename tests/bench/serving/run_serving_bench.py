@@ -290,9 +290,11 @@ def chat_client(server: Endpoint, client: int, stop: threading.Event, requests: 
     k = 0
     while not stop.is_set():
         times: list = []
-        timed_chat(server, [{"role": "user", "content": prompt(client + k * INTERFERE_STREAMS)}],
-                   GEN_TOKENS, times, extra=server.uncached)
-        requests.append(times)
+        start = time.perf_counter()
+        ttft = timed_chat(server,
+                          [{"role": "user", "content": prompt(client + k * INTERFERE_STREAMS)}],
+                          GEN_TOKENS, times, extra=server.uncached)
+        requests.append((start, ttft, times))
         k += 1
 
 
@@ -317,7 +319,14 @@ def server_chats(server: Endpoint, before_s: float) -> dict:
         sys.exit(f"the long prompt on port {server.port} produced no token")
     long_first = long_times[0]
     before, during = [], []
-    for times in requests:
+    # Time to first token of the chats sent before the long prompt and while it was prefilled:
+    # a long prompt must not hold up the next chat either.
+    ttft_before, ttft_during = [], []
+    for sent, ttft, times in requests:
+        if start + 2.0 <= sent < arrival:
+            ttft_before.append(ttft)
+        elif arrival <= sent < long_first:
+            ttft_during.append(ttft)
         for a, b in zip(times, times[1:]):
             if a >= start + 2.0 and b <= arrival:
                 before.append((b - a) * 1000)
@@ -332,7 +341,11 @@ def server_chats(server: Endpoint, before_s: float) -> dict:
             "itl_ms_p99_during": nearest_rank(during, 99),
             "itl_ms_max_during": nearest_rank(during, 100),
             "intervals_before": len(before), "intervals_during": len(during),
-            "requests_finished": len(requests)}
+            "chat_ttft_ms_p50_before": nearest_rank(ttft_before, 50),
+            "chat_ttft_ms_p99_before": nearest_rank(ttft_before, 99),
+            "chat_ttft_ms_p50_during": nearest_rank(ttft_during, 50),
+            "chat_ttft_ms_p99_during": nearest_rank(ttft_during, 99),
+            "chats_sent_during": len(ttft_during), "requests_finished": len(requests)}
 
 
 def parley_json(cli: Path, args: list) -> dict:

@@ -107,16 +107,17 @@ void TestScheduler::decodesComeFirstAndPrefillIsChunkedToTheBudget() {
     QVERIFY(!s.output.scheduled[1].samples);
     QCOMPARE(s.output.totalTokens, 32);
 
-    // A third arrival waits: the decode and the running prefill use the whole budget.
+    // A third, short arrival does not wait for request 2's long prompt (69 tokens left, more than
+    // a step's budget): it is admitted before that prompt's next chunk, which gets the rest.
     QCOMPARE(f.scheduler.add(makeRequest(3, "c", 10, 10)), AddResult::Accepted);
     s = f.step();
-    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 31}}));
-    QCOMPARE(s.output.scheduled[1].startPosition, 31);
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {3, 10}, {2, 21}}));
+    QCOMPARE(s.output.scheduled[2].startPosition, 31);
     s = f.step();
-    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 31}}));
-    s = f.step();  // request 2 has 7 prompt tokens left; request 3 gets the rest
-    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 7}, {3, 10}}));
-    QVERIFY(s.output.scheduled[1].samples);
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {3, 1}, {2, 30}}));
+    s = f.step();  // request 2's last 18 prompt tokens
+    QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {3, 1}, {2, 18}}));
+    QVERIFY(s.output.scheduled[2].samples);
     s = f.step();
     QCOMPARE(chunks(s.output), (Chunks{{1, 1}, {2, 1}, {3, 1}}));
     QCOMPARE(s.error, std::string());
