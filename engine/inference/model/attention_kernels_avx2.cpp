@@ -280,8 +280,11 @@ __attribute__((target("avx2,fma"))) void weightedWideValuesAvx2(
     }
     for (int32_t i = 0; i < nQueries; ++i) {
         for (int32_t d = 0; d < headDim; d += 8) {
-            __m256 s[64] = {};  // GCC 12 cannot see that the lanes read are set
-            for (int l = 0; l < lanes; ++l)
+            __m256 s[64];
+            // The first 16 lane sums always exist (GCC cannot see that through `lanes`).
+            for (int l = 0; l < 16; ++l)
+                s[l] = _mm256_loadu_ps(laneSums + i * queryStride + int64_t(l) * headDim + d);
+            for (int l = 16; l < lanes; ++l)
                 s[l] = _mm256_loadu_ps(laneSums + i * queryStride + int64_t(l) * headDim + d);
             if (lanes == 64) {
                 for (int l = 0; l < 32; ++l)

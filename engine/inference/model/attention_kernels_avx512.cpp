@@ -285,13 +285,13 @@ PARLEY_AVX512 void groupWeights(const float* weights, int64_t weightStride, int 
 PARLEY_AVX512 void combineLaneSums512(const float* laneSums, int32_t nQueries, int32_t headDim,
                                       int lanes, float* out) {
     const int64_t queryStride = int64_t(lanes) * headDim;
-    // Lanes16 or Lanes64: the lane sums the combination reads are always set.
-    if (lanes != 16 && lanes != 64)
-        __builtin_unreachable();
     for (int32_t i = 0; i < nQueries; ++i) {
         for (int32_t d = 0; d < headDim; d += 16) {
             __m512 s[64];
-            for (int l = 0; l < lanes; ++l)
+            // The first 16 lane sums always exist (GCC cannot see that through `lanes`).
+            for (int l = 0; l < 16; ++l)
+                s[l] = _mm512_loadu_ps(laneSums + i * queryStride + int64_t(l) * headDim + d);
+            for (int l = 16; l < lanes; ++l)
                 s[l] = _mm512_loadu_ps(laneSums + i * queryStride + int64_t(l) * headDim + d);
             if (lanes == 64) {
                 for (int l = 0; l < 32; ++l)
