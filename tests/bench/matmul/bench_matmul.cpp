@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,6 +115,30 @@ const char* layoutName(bool interleaved) {
     return interleaved ? "interleaved" : "rows";
 }
 
+// The weight layouts, ISAs and thread counts asked for on the command line.
+struct Setups {
+    std::vector<bool> layouts;
+    std::vector<cpu::Isa> isas;
+    std::vector<int> threadCounts;
+
+    // body(interleaved, isa, threads, pool) for every combination, `matrices` switched to the
+    // layout (and the ISA set) first.
+    template <class Body>
+    void forEach(std::span<Matrix> matrices, Body body) const {
+        for (bool interleave : layouts) {
+            for (Matrix& m : matrices)
+                m.useLayout(interleave);
+            for (cpu::Isa isa : isas) {
+                cpu::setIsa(isa);
+                for (int threads : threadCounts) {
+                    cpu::ThreadPool pool(threads);
+                    body(interleave, isa, threads, pool);
+                }
+            }
+        }
+    }
+};
+
 std::vector<std::string> split(std::string_view s) {
     std::vector<std::string> out;
     size_t start = 0;
@@ -167,6 +192,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    const Setups setups{layouts, isas, threadCounts};
 
     std::mt19937 rng(42);
     constexpr int64_t kPrefillTokens = 512;
@@ -207,56 +233,41 @@ int main(int argc, char** argv) {
             layerFlops += 2.0 * double(s.rows) * double(s.cols) * kPrefillTokens;
 
         if (!batches.empty()) {
-            for (bool interleave : layouts) {
-                for (Matrix& m : stack)
-                    m.useLayout(interleave);
-                for (cpu::Isa isa : isas) {
-                    cpu::setIsa(isa);
-                    for (int threads : threadCounts) {
-                        cpu::ThreadPool pool(threads);
-                        double single = 0;
-                        for (int batch : batches) {
-                            const double step = sumOfFastest(stack.size(), seconds, [&](size_t i) {
-                                cpu::matmul(stack[i].w, x.data(), batch, y.data(), pool);
-                            });
-                            if (batch == 1)
-                                single = step;
-                            std::printf("%-5s %-11s %-11s %3d batch %2d: %8.3f ms/step",
-                                        name.c_str(), layoutName(interleave), cpu::isaName(isa),
-                                        threads, batch, step * 1e3);
-                            if (single > 0)
-                                std::printf("  %.3f of %d single steps", step / (single * batch),
-                                            batch);
-                            std::printf("\n");
-                            std::fflush(stdout);
-                        }
-                    }
-                }
-            }
-            continue;
-        }
-        for (bool interleave : layouts) {
-            for (Matrix& m : stack)
-                m.useLayout(interleave);
-            for (cpu::Isa isa : isas) {
-                cpu::setIsa(isa);
-                for (int threads : threadCounts) {
-                    cpu::ThreadPool pool(threads);
-                    const double decode = sumOfFastest(stack.size(), seconds, [&](size_t i) {
-                        cpu::matmul(stack[i].w, x.data(), 1, y.data(), pool);
+            setups.forEach(stack, [&](bool interleave, cpu::Isa isa, int threads,
+                                      cpu::ThreadPool& pool) {
+                double single = 0;
+                for (int batch : batches) {
+                    const double step = sumOfFastest(stack.size(), seconds, [&](size_t i) {
+                        cpu::matmul(stack[i].w, x.data(), batch, y.data(), pool);
                     });
-                    // Scalar prefill is slow: one pass is enough to know it is slow.
-                    const double prefill = sumOfFastest(
-                        shapes.size(), isa == cpu::Isa::Scalar ? 0.0 : seconds, [&](size_t i) {
-                            cpu::matmul(stack[i].w, x.data(), kPrefillTokens, y.data(), pool);
-                        });
-                    std::printf("%-5s %-11s %-11s %3d %12.1f %16.1f\n", name.c_str(),
-                                layoutName(interleave), cpu::isaName(isa), threads,
-                                double(stackBytes) / decode / 1e9, layerFlops / prefill / 1e9);
+                    if (batch == 1)
+                        single = step;
+                    std::printf("%-5s %-11s %-11s %3d batch %2d: %8.3f ms/step", name.c_str(),
+                                layoutName(interleave), cpu::isaName(isa), threads, batch,
+                                step * 1e3);
+                    if (single > 0)
+                        std::printf("  %.3f of %d single steps", step / (single * batch), batch);
+                    std::printf("\n");
                     std::fflush(stdout);
                 }
-            }
+            });
+            continue;
         }
+        setups.forEach(
+            stack, [&](bool interleave, cpu::Isa isa, int threads, cpu::ThreadPool& pool) {
+                const double decode = sumOfFastest(stack.size(), seconds, [&](size_t i) {
+                    cpu::matmul(stack[i].w, x.data(), 1, y.data(), pool);
+                });
+                // Scalar prefill is slow: one pass is enough to know it is slow.
+                const double prefill = sumOfFastest(
+                    shapes.size(), isa == cpu::Isa::Scalar ? 0.0 : seconds, [&](size_t i) {
+                        cpu::matmul(stack[i].w, x.data(), kPrefillTokens, y.data(), pool);
+                    });
+                std::printf("%-5s %-11s %-11s %3d %12.1f %16.1f\n", name.c_str(),
+                            layoutName(interleave), cpu::isaName(isa), threads,
+                            double(stackBytes) / decode / 1e9, layerFlops / prefill / 1e9);
+                std::fflush(stdout);
+            });
     }
 
     if (!batches.empty())
@@ -265,20 +276,13 @@ int main(int argc, char** argv) {
     Matrix head = randomMatrix(GgmlType::Q8_0, {49152, 576}, rng);
     const std::vector<float> hx = randomFloats(576, rng);
     std::vector<float> logits(49152);
-    for (bool interleave : layouts) {
-        head.useLayout(interleave);
-        for (cpu::Isa isa : isas) {
-            cpu::setIsa(isa);
-            for (int threads : threadCounts) {
-                cpu::ThreadPool pool(threads);
-                const double t = sumOfFastest(1, seconds, [&](size_t) {
-                    cpu::matmul(head.w, hx.data(), 1, logits.data(), pool);
-                });
-                std::printf("LM head Q8_0 49152x576 %-11s %-11s %d thr: %.1f GB/s (%.2f ms)\n",
-                            layoutName(interleave), cpu::isaName(isa), threads,
-                            double(head.bytes.size()) / t / 1e9, t * 1e3);
-            }
-        }
-    }
+    setups.forEach(std::span(&head, 1), [&](bool interleave, cpu::Isa isa, int threads,
+                                            cpu::ThreadPool& pool) {
+        const double t = sumOfFastest(
+            1, seconds, [&](size_t) { cpu::matmul(head.w, hx.data(), 1, logits.data(), pool); });
+        std::printf("LM head Q8_0 49152x576 %-11s %-11s %d thr: %.1f GB/s (%.2f ms)\n",
+                    layoutName(interleave), cpu::isaName(isa), threads,
+                    double(head.bytes.size()) / t / 1e9, t * 1e3);
+    });
     return 0;
 }
