@@ -9,14 +9,10 @@
 #include <cstdlib>
 
 #include "app_settings.h"
+#include "app_test_support.h"
 #include "local_backend.h"
-#include "store/conversation_repository.h"
-#include "store/database.h"
-#include "store/message_repository.h"
 
 namespace {
-
-using parley::Result;
 
 QString answerText(int i) {
     struct Sample {
@@ -49,32 +45,6 @@ QString answerText(int i) {
     return text;
 }
 
-Result<QString> seed(const QString& databasePath, const QString& userId, int count) {
-    auto db = parley::store::Database::open(databasePath);
-    if (!db)
-        return db.error();
-    parley::store::ConversationRepository conversations(*db.value());
-    parley::store::MessageRepository messages(*db.value());
-    auto conversation = conversations.create(userId, QStringLiteral("A long thread"));
-    if (!conversation)
-        return conversation.error();
-    QString parent;
-    for (int i = 0; i < count; ++i) {
-        const bool user = i % 2 == 0;
-        const QString content =
-            user ? QStringLiteral("Question %1: how would I write step %2?").arg(i).arg(i + 1)
-                 : answerText(i);
-        auto message = messages.append({conversation->id, parent,
-                                        user ? QStringLiteral("user") : QStringLiteral("assistant"),
-                                        content, parley::store::MessageStatus::Complete,
-                                        user ? QString() : QStringLiteral("bench")});
-        if (!message)
-            return message.error();
-        parent = message->id;
-    }
-    return conversation->id;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,7 +70,12 @@ int main(int argc, char** argv) {
         databasePath = backend.value()->databasePath();
         userId = backend.value()->service().userId();
     }
-    auto seeded = seed(databasePath, userId, count);
+    auto seeded = parley::app_test::seedThread(
+        databasePath, userId, QStringLiteral("A long thread"), count,
+        [](int i) {
+            return QStringLiteral("Question %1: how would I write step %2?").arg(i).arg(i + 1);
+        },
+        answerText, QStringLiteral("bench"));
     if (!seeded) {
         std::fprintf(stderr, "cannot seed %s: %s\n", qPrintable(databasePath),
                      seeded.error().message.c_str());

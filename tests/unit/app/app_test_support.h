@@ -6,6 +6,8 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
+
 #include "store/conversation_repository.h"
 #include "store/database.h"
 #include "store/message_repository.h"
@@ -37,10 +39,14 @@ inline QByteArray tinyPdf(const QByteArray& text) {
     return pdf;
 }
 
-// Writes a conversation of `count` messages (user and assistant in turn, answers with Markdown
-// and a code block) for `userId` into the store at `databasePath`; returns its id.
+// Writes a conversation of `count` messages (user and assistant in turn, message i's text
+// question(i) or answer(i), answers attributed to `model`) for `userId` into the store at
+// `databasePath`; returns its id.
 inline Result<QString> seedThread(const QString& databasePath, const QString& userId,
-                                  const QString& title, int count) {
+                                  const QString& title, int count,
+                                  const std::function<QString(int)>& question,
+                                  const std::function<QString(int)>& answer,
+                                  const QString& model = QString()) {
     auto db = store::Database::open(databasePath);
     if (!db)
         return db.error();
@@ -52,19 +58,28 @@ inline Result<QString> seedThread(const QString& databasePath, const QString& us
     QString parent;
     for (int i = 0; i < count; ++i) {
         const bool user = i % 2 == 0;
-        const QString content =
-            user ? QStringLiteral("Question %1 about %2?").arg(i).arg(title)
-                 : QStringLiteral(
-                       "Answer **%1** with a list:\n\n- one\n- two\n\n```cpp\nint x = %1;\n```")
-                       .arg(i);
         auto message = messages.append({conversation->id, parent,
                                         user ? QStringLiteral("user") : QStringLiteral("assistant"),
-                                        content, store::MessageStatus::Complete, QString()});
+                                        user ? question(i) : answer(i),
+                                        store::MessageStatus::Complete, user ? QString() : model});
         if (!message)
             return message.error();
         parent = message->id;
     }
     return conversation->id;
+}
+
+// The same with short questions about the title and answers with Markdown and a code block.
+inline Result<QString> seedThread(const QString& databasePath, const QString& userId,
+                                  const QString& title, int count) {
+    return seedThread(
+        databasePath, userId, title, count,
+        [&title](int i) { return QStringLiteral("Question %1 about %2?").arg(i).arg(title); },
+        [](int i) {
+            return QStringLiteral(
+                       "Answer **%1** with a list:\n\n- one\n- two\n\n```cpp\nint x = %1;\n```")
+                .arg(i);
+        });
 }
 
 }  // namespace parley::app_test
